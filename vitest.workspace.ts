@@ -1,0 +1,41 @@
+/**
+ * The single list of test projects. `vitest.config.ts` imports it (Vitest 4 no longer reads a
+ * workspace file on its own). Every package's unit tests (`src/**\/*.test.ts`) and integration
+ * tests (`test/**\/*.test.ts`) run against the other packages' TypeScript sources through the
+ * aliases below, so a change in one package is seen by its dependents without a rebuild.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineProject, type TestProjectConfiguration } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+/** Workspace packages resolve to their sources in tests. */
+export const sourceAliases = [
+  {
+    find: /^@localbackend\/adapter\/testing$/,
+    replacement: `${root}packages/adapter/src/testing/index.ts`,
+  },
+  { find: /^@localbackend\/([a-z-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
+];
+
+function packageProject(name: string, testTimeout = 20_000): TestProjectConfiguration {
+  return defineProject({
+    resolve: { alias: sourceAliases },
+    test: {
+      name,
+      root: `${root}packages/${name}`,
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout,
+      hookTimeout: testTimeout,
+    },
+  });
+}
+
+export const projects: TestProjectConfiguration[] = [
+  packageProject('adapter'),
+  packageProject('query', 60_000),
+  packageProject('sqlite', 120_000),
+  packageProject('workflows', 60_000),
+];
+
+export default projects;
