@@ -1,11 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
   format: ['esm', 'cjs'],
   dts: { tsconfig: 'tsconfig.build.json' },
   tsconfig: 'tsconfig.build.json',
   clean: true,
   sourcemap: true,
   target: 'node20',
+  external: ['vitest'],
 });
