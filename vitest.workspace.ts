@@ -36,6 +36,7 @@ export const projects: TestProjectConfiguration[] = [
   packageProject('query', 60_000),
   packageProject('sqlite', 120_000),
   packageProject('workflows', 60_000),
+  packageProject('server', 60_000),
 ];
 
 export default projects;
