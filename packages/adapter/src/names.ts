@@ -22,7 +22,7 @@ export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Names that live on `Object.prototype`. They are refused as field names so that no code path
+ * Names that live on `Object.prototype` (plus `prototype`). They are refused as field names so that no code path
  * that looks a name up in a plain object can ever confuse a field with an inherited member.
  *
  * @example
@@ -30,9 +30,10 @@ export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set([
  * PROTOTYPE_NAMES.has('constructor'); // true
  * ```
  */
-export const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(
-  Object.getOwnPropertyNames(Object.prototype),
-);
+export const PROTOTYPE_NAMES: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  'prototype',
+]);
 
 /**
  * Options of {@link isValidCollectionName}.
@@ -49,7 +50,8 @@ export interface CollectionNameOptions {
 
 /**
  * True when `name` can name a collection: it starts with a letter, has only `A-Z a-z 0-9 _`, and
- * is at most {@link MAX_NAME_LENGTH} characters (Parse's rule plus PostgreSQL's length limit).
+ * is at most {@link MAX_NAME_LENGTH} characters (Parse's rule plus PostgreSQL's length limit),
+ * and is not a member of `Object.prototype` (see {@link PROTOTYPE_NAMES}).
  * Names starting with `_` are system collections, accepted only with `allowSystem`.
  *
  * @example
@@ -61,6 +63,7 @@ export interface CollectionNameOptions {
  */
 export function isValidCollectionName(name: unknown, options: CollectionNameOptions = {}): boolean {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) return false;
+  if (PROTOTYPE_NAMES.has(name)) return false;
   if (NAME_PATTERN.test(name)) return true;
   return options.allowSystem === true && SYSTEM_COLLECTION_PATTERN.test(name);
 }
