@@ -37,6 +37,7 @@ export const projects: TestProjectConfiguration[] = [
   packageProject('sqlite', 120_000),
   packageProject('workflows', 60_000),
   packageProject('server', 60_000),
+  packageProject('manager', 120_000),
 ];
 
 export default projects;
