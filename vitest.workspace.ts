@@ -31,7 +31,14 @@ function packageProject(name: string, testTimeout = 20_000): TestProjectConfigur
   });
 }
 
+/** Checks that span the repository (documentation coverage, README commands). */
+const repoProject = defineProject({
+  resolve: { alias: sourceAliases },
+  test: { name: 'repo', root, include: ['test/**/*.test.ts'], testTimeout: 60_000 },
+});
+
 export const projects: TestProjectConfiguration[] = [
+  repoProject,
   packageProject('adapter'),
   packageProject('query', 60_000),
   packageProject('sqlite', 120_000),

@@ -1,6 +1,13 @@
 import { BackendError, describeValue } from './backend-error';
 
-/** The longest collection or field name accepted (PostgreSQL's identifier limit). */
+/**
+ * The longest collection or field name accepted (PostgreSQL's identifier limit).
+ *
+ * @example
+ * ```ts
+ * isValidFieldName('x'.repeat(MAX_NAME_LENGTH + 1)); // false
+ * ```
+ */
 export const MAX_NAME_LENGTH = 63;
 
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;

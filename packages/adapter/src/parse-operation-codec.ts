@@ -27,7 +27,15 @@ export const FIELD_OPERATIONS = Object.freeze([
   'Delete',
 ] as const);
 
-/** The most items one Add / AddUnique / Remove / AddRelation / RemoveRelation may carry. */
+/**
+ * The most items one Add / AddUnique / Remove / AddRelation / RemoveRelation may carry; more is
+ * a `PAYLOAD_TOO_LARGE` error.
+ *
+ * @example
+ * ```ts
+ * if (objects.length > MAX_OPERATION_ITEMS) splitIntoSeveralSaves(objects);
+ * ```
+ */
 export const MAX_OPERATION_ITEMS = 10_000;
 
 /**

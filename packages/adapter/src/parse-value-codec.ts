@@ -9,7 +9,14 @@ import type {
 import { isValidCollectionName } from './names';
 import { isValidObjectId } from './object-id';
 
-/** How deep values may nest before they are refused (objects and arrays). */
+/**
+ * How deep values may nest before they are refused (objects and arrays).
+ *
+ * @example
+ * ```ts
+ * decodeParseValue(deeplyNested); // throws INVALID_VALUE beyond MAX_VALUE_DEPTH levels
+ * ```
+ */
 export const MAX_VALUE_DEPTH = 64;
 
 const ISO_DATE =
