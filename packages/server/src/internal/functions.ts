@@ -1,0 +1,144 @@
+import type { Request, Response } from 'express';
+import { BackendError, describeValue, isPlainRecord, type ErrorCode } from '@localbackend/adapter';
+import type { FunctionRequest, FunctionResponse, FunctionRunner } from '../function-runner';
+import { ERROR_CODES } from '@localbackend/adapter';
+import { getContext } from './request-context';
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const NAME = /^[^/\\\u0000-\u001f\u007f]{1,256}$/;
+const HOP_BY_HOP = new Set([
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'trailer',
+  'te',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
+const HIDDEN_HEADERS = new Set(['x-parse-master-key', 'authorization', 'cookie']);
+
+/** Validates a function name from the URL. */
+export function functionName(value: unknown): string {
+  if (typeof value !== 'string' || !NAME.test(value) || value.trim() === '') {
+    throw new BackendError(
+      'INVALID_VALUE',
+      `params.name: expected a function name (1-256 characters, no "/" or control characters), got ${describeValue(value)}`,
+      { details: { path: 'params.name', expected: 'a function name' } },
+    );
+  }
+  return value;
+}
+
+/** Builds what the runner receives: the body as JSON text and the headers minus secrets. */
+export function functionRequest(req: Request, res: Response): FunctionRequest {
+  const ctx = getContext(res);
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (HIDDEN_HEADERS.has(key)) continue;
+    if (typeof value === 'string') headers[key] = value;
+    else if (Array.isArray(value)) headers[key] = value.join(', ');
+  }
+  if (ctx.sessionToken !== undefined) headers['x-parse-session-token'] = ctx.sessionToken;
+  if (ctx.appId !== undefined) headers['x-parse-application-id'] = ctx.appId;
+  if (ctx.installationId !== undefined) headers['x-parse-installation-id'] = ctx.installationId;
+  const body: unknown = req.body ?? {};
+  return { body: JSON.stringify(body), headers };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new BackendError('TIMEOUT', `function ${name} did not answer within ${ms} ms`)),
+      ms,
+    );
+    timer.unref?.();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function validResponse(value: unknown): value is FunctionResponse {
+  return (
+    isPlainRecord(value) &&
+    typeof value.statusCode === 'number' &&
+    Number.isInteger(value.statusCode) &&
+    value.statusCode >= 100 &&
+    value.statusCode <= 599 &&
+    typeof value.body === 'string' &&
+    (value.headers === undefined || isPlainRecord(value.headers))
+  );
+}
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 404) return 'FUNCTION_NOT_FOUND';
+  if (status === 408) return 'TIMEOUT';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return 'FORBIDDEN';
+  return 'SCRIPT_FAILED';
+}
+
+/** Runs the function and writes the response in the request's style. */
+export async function runFunction(
+  runner: FunctionRunner | undefined,
+  name: string,
+  req: Request,
+  res: Response,
+  timeoutMs: number,
+): Promise<void> {
+  if (runner === undefined) {
+    throw new BackendError(
+      'FUNCTION_NOT_FOUND',
+      `Invalid function: "${name}" (no function runner is configured on this backend)`,
+      { details: { path: 'params.name' } },
+    );
+  }
+  const request = functionRequest(req, res);
+  let response: unknown;
+  try {
+    response = await withTimeout(runner.run(name, request), timeoutMs, name);
+  } catch (error) {
+    if (BackendError.is(error)) throw error;
+    throw new BackendError('SCRIPT_FAILED', `function ${name} failed`, { cause: error });
+  }
+  if (!validResponse(response)) {
+    throw new BackendError('INTERNAL', 'the function runner returned an invalid response', {
+      cause: response,
+    });
+  }
+  const style = getContext(res).style;
+  if (response.statusCode >= 200 && response.statusCode < 300) {
+    for (const [key, value] of Object.entries(response.headers ?? {})) {
+      if (!HOP_BY_HOP.has(key.toLowerCase()) && typeof value === 'string')
+        res.setHeader(key, value);
+    }
+    if (res.getHeader('content-type') === undefined)
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.status(response.statusCode).send(response.body);
+    return;
+  }
+  // A failure: the runner's status, our error envelope, the runner's message.
+  let message = `function ${name} failed`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(response.body);
+  } catch {
+    parsed = undefined;
+  }
+  if (isPlainRecord(parsed)) {
+    if (typeof parsed.error === 'string') message = parsed.error;
+    else if (isPlainRecord(parsed.error) && typeof parsed.error.message === 'string')
+      message = parsed.error.message;
+    else if (typeof parsed.message === 'string') message = parsed.message;
+  }
+  const code = codeForStatus(response.statusCode);
+  const parseCode =
+    isPlainRecord(parsed) && typeof parsed.code === 'number'
+      ? parsed.code
+      : ERROR_CODES[code].parseCode;
+  res
+    .status(response.statusCode)
+    .json(style === 'parse' ? { code: parseCode, error: message } : { error: { code, message } });
+}
