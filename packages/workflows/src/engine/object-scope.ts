@@ -1,0 +1,480 @@
+import { generateObjectId } from '@localbackend/adapter';
+
+/**
+ * Options of {@link NoodlObject.set}.
+ *
+ * @example
+ * ```ts
+ * obj.set('count', 1, { silent: true });
+ * ```
+ */
+export interface SetOptions {
+  /** Do not emit `change`. */
+  readonly silent?: boolean;
+  /** Emit `change` even when the value is the same. */
+  readonly forceChange?: boolean;
+  /** Accepted for compatibility; no effect. */
+  readonly resolve?: boolean;
+}
+
+/**
+ * An event of a {@link NoodlObject}: `change` ({ name, value, old }) or `delete`.
+ *
+ * @example
+ * ```ts
+ * obj.on('change', (event: ObjectEvent) => console.log(event.name, event.value));
+ * ```
+ */
+export interface ObjectEvent {
+  readonly name?: string;
+  readonly value?: unknown;
+  readonly old?: unknown;
+}
+
+/**
+ * A Noodl Object: an id plus fields. Field reads and writes by property (`obj.title = 'x'`) map to
+ * {@link NoodlObject.get} / {@link NoodlObject.set}, except for the member names below.
+ *
+ * @example
+ * ```ts
+ * const todo = scope.create({ title: 'Buy milk' });
+ * todo.title; // 'Buy milk'
+ * todo.set('done', true);
+ * JSON.stringify(todo); // '{"title":"Buy milk","done":true,"id":"..."}'
+ * ```
+ */
+export interface NoodlObject {
+  /** The object id (read-only). */
+  readonly id: string;
+  /** The raw fields. */
+  readonly data: Record<string, unknown>;
+  getId(): string;
+  get(name: string): unknown;
+  set(name: string, value: unknown, options?: SetOptions): void;
+  setAll(values: Readonly<Record<string, unknown>>): void;
+  fill(value: unknown): void;
+  on(event: string, listener: (event: ObjectEvent) => void): void;
+  off(event: string, listener: (event: ObjectEvent) => void): void;
+  notify(event: string, payload?: ObjectEvent): void;
+  toJSON(): Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+const MEMBERS = new Set([
+  'id',
+  'data',
+  'getId',
+  'get',
+  'set',
+  'setAll',
+  'fill',
+  'on',
+  'off',
+  'notify',
+  'toJSON',
+  'then',
+]);
+
+class ObjectCore {
+  readonly data: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  readonly listeners = new Map<string, Set<(event: ObjectEvent) => void>>();
+  readonly members: Record<string, unknown>;
+
+  constructor(
+    readonly id: string,
+    warn: (message: string) => void,
+  ) {
+    this.members = {
+      id,
+      getId: () => this.id,
+      get: (name: string) => this.data[name],
+      set: (name: string, value: unknown, options?: SetOptions) => this.set(name, value, options),
+      setAll: (values: Readonly<Record<string, unknown>>) => {
+        if (typeof values !== 'object' || values === null) return;
+        for (const [key, value] of Object.entries(values)) this.set(key, value);
+      },
+      fill: (value: unknown) => {
+        for (const key of Object.keys(this.data)) this.set(key, value);
+      },
+      on: (event: string, listener: (event: ObjectEvent) => void) => {
+        if (typeof listener !== 'function') return;
+        let set = this.listeners.get(event);
+        if (set === undefined) this.listeners.set(event, (set = new Set()));
+        set.add(listener);
+      },
+      off: (event: string, listener: (event: ObjectEvent) => void) => {
+        this.listeners.get(event)?.delete(listener);
+      },
+      notify: (event: string, payload: ObjectEvent = {}) => this.emit(event, payload),
+      toJSON: () => ({ ...this.data, id: this.id }),
+      then: undefined,
+    };
+    Object.defineProperty(this.members, 'data', { get: () => this.data, enumerable: true });
+    this.warn = warn;
+  }
+
+  readonly warn: (message: string) => void;
+
+  set(name: string, value: unknown, options: SetOptions = {}): void {
+    if (typeof name !== 'string') return;
+    const old = this.data[name];
+    this.data[name] = value;
+    if (options.silent === true) return;
+    if (old !== value || options.forceChange === true) this.emit('change', { name, value, old });
+  }
+
+  emit(event: string, payload: ObjectEvent): void {
+    const set = this.listeners.get(event);
+    if (set === undefined) return;
+    for (const listener of [...set]) {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.warn(`object ${this.id}: a ${event} listener threw: ${(error as Error)?.message ?? String(error)}`);
+      }
+    }
+  }
+}
+
+/**
+ * A Noodl Array: a real JS array with an `id` and Noodl's helpers.
+ *
+ * @example
+ * ```ts
+ * const list = scope.newArray([1, 2]);
+ * list.add(3); list.size(); // 3
+ * ```
+ */
+export class NoodlArray<T = unknown> extends Array<T> {
+  /** Array methods (`map`, `filter`...) return plain arrays. */
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+
+  /** The array id (set by its scope). */
+  declare id: string;
+  declare private listeners: Set<(event: ObjectEvent) => void>;
+
+  /**
+   * The item at `index`.
+   *
+   * @example
+   * ```ts
+   * list.get(0);
+   * ```
+   */
+  get(index: number): T | undefined {
+    return this[index];
+  }
+
+  /**
+   * The number of items.
+   *
+   * @example
+   * ```ts
+   * list.size();
+   * ```
+   */
+  size(): number {
+    return this.length;
+  }
+
+  /**
+   * Appends an item and emits `change`.
+   *
+   * @example
+   * ```ts
+   * list.add(obj);
+   * ```
+   */
+  add(item: T): void {
+    this.push(item);
+    this.emitChange();
+  }
+
+  /**
+   * Removes the first occurrence of an item and emits `change`.
+   *
+   * @example
+   * ```ts
+   * list.remove(obj);
+   * ```
+   */
+  remove(item: T): void {
+    const index = this.indexOf(item);
+    if (index >= 0) {
+      this.splice(index, 1);
+      this.emitChange();
+    }
+  }
+
+  /**
+   * True when the array holds the item.
+   *
+   * @example
+   * ```ts
+   * list.contains(obj);
+   * ```
+   */
+  contains(item: T): boolean {
+    return this.includes(item);
+  }
+
+  /**
+   * Listens for `change`.
+   *
+   * @example
+   * ```ts
+   * list.on('change', () => console.log(list.size()));
+   * ```
+   */
+  on(event: string, listener: (event: ObjectEvent) => void): void {
+    if (event !== 'change' || typeof listener !== 'function') return;
+    if (this.listeners === undefined) {
+      Object.defineProperty(this, 'listeners', { value: new Set(), enumerable: false });
+    }
+    this.listeners.add(listener);
+  }
+
+  /**
+   * Stops listening.
+   *
+   * @example
+   * ```ts
+   * list.off('change', listener);
+   * ```
+   */
+  off(event: string, listener: (event: ObjectEvent) => void): void {
+    if (event === 'change') this.listeners?.delete(listener);
+  }
+
+  private emitChange(): void {
+    for (const listener of [...(this.listeners ?? [])]) {
+      try {
+        listener({});
+      } catch {
+        // listeners of arrays are user code; a throwing one must not break the caller
+      }
+    }
+  }
+}
+
+/**
+ * The per-run store of Noodl objects: `Noodl.Object`, `Noodl.Objects`, the record cache (the same
+ * id is the same object everywhere in a run) and the class each record id was loaded from.
+ *
+ * @example
+ * ```ts
+ * const scope = new ObjectScope();
+ * const a = scope.get('x'); a.set('n', 1);
+ * scope.get('x') === a; // true
+ * ```
+ */
+export class ObjectScope {
+  readonly #objects = new Map<string, NoodlObject>();
+  readonly #arrays = new Map<string, NoodlArray>();
+  readonly #classes = new Map<string, string>();
+  readonly #proxies = new WeakSet<object>();
+  readonly #warn: (message: string) => void;
+
+  /**
+   * Creates an empty scope; `warn` receives messages about ignored writes.
+   *
+   * @example
+   * ```ts
+   * const scope = new ObjectScope((m) => console.warn(m));
+   * ```
+   */
+  constructor(warn: (message: string) => void = () => {}) {
+    this.#warn = warn;
+  }
+
+  /**
+   * A new 10-character id.
+   *
+   * @example
+   * ```ts
+   * scope.guid(); // 'x7Gk2PqL0a'
+   * ```
+   */
+  guid(): string {
+    return generateObjectId();
+  }
+
+  /**
+   * The object with this id, created empty when absent (a new id when none is given).
+   *
+   * @example
+   * ```ts
+   * const request = scope.get('Request');
+   * ```
+   */
+  get(id?: unknown): NoodlObject {
+    const key = typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : this.guid();
+    const existing = this.#objects.get(key);
+    if (existing !== undefined) return existing;
+    const created = this.#makeObject(key);
+    this.#objects.set(key, created);
+    return created;
+  }
+
+  /**
+   * Creates (or updates) an object from `data`; the id comes from `data.id` or is new.
+   *
+   * @example
+   * ```ts
+   * const todo = scope.create({ title: 'x' });
+   * ```
+   */
+  create(data: unknown = {}): NoodlObject {
+    const fields = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
+    const object = this.get(fields['id']);
+    for (const [key, value] of Object.entries(fields)) {
+      if (key !== 'id') object.set(key, value);
+    }
+    return object;
+  }
+
+  /**
+   * True when an object with this id exists.
+   *
+   * @example
+   * ```ts
+   * scope.exists('Request'); // true once the request arrived
+   * ```
+   */
+  exists(id: unknown): boolean {
+    return typeof id === 'string' && this.#objects.has(id);
+  }
+
+  /**
+   * True for Noodl objects of this (or any) scope.
+   *
+   * @example
+   * ```ts
+   * scope.isObject(scope.get('a')); // true
+   * ```
+   */
+  isObject(value: unknown): value is NoodlObject {
+    return typeof value === 'object' && value !== null && this.#proxies.has(value);
+  }
+
+  /**
+   * The class a record id was loaded from in this run.
+   *
+   * @example
+   * ```ts
+   * scope.classOf(todo.id); // 'Todo'
+   * ```
+   */
+  classOf(id: string): string | undefined {
+    return this.#classes.get(id);
+  }
+
+  /**
+   * Remembers the class of a record id.
+   *
+   * @example
+   * ```ts
+   * scope.setClass('a1', 'Todo');
+   * ```
+   */
+  setClass(id: string, className: string): void {
+    this.#classes.set(id, className);
+  }
+
+  /**
+   * A new Noodl array holding `items`.
+   *
+   * @example
+   * ```ts
+   * const list = scope.newArray([a, b]);
+   * ```
+   */
+  newArray<T>(items: readonly T[] = [], id?: string): NoodlArray<T> {
+    const array = new NoodlArray<T>();
+    for (const item of items) array.push(item);
+    const key = id ?? this.guid();
+    Object.defineProperty(array, 'id', { value: key, enumerable: false, writable: false });
+    this.#arrays.set(key, array as NoodlArray);
+    return array;
+  }
+
+  /**
+   * The array with this id, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * scope.getArray(list.id) === list; // true
+   * ```
+   */
+  getArray(id: unknown): NoodlArray | undefined {
+    return typeof id === 'string' ? this.#arrays.get(id) : undefined;
+  }
+
+  /**
+   * Forgets every object (the run ended).
+   *
+   * @example
+   * ```ts
+   * scope.clear();
+   * ```
+   */
+  clear(): void {
+    this.#objects.clear();
+    this.#arrays.clear();
+    this.#classes.clear();
+  }
+
+  #makeObject(id: string): NoodlObject {
+    const core = new ObjectCore(id, this.#warn);
+    const warn = this.#warn;
+    const target = Object.create(null) as Record<string, unknown>;
+    const proxy = new Proxy(target, {
+      get(_t, prop) {
+        if (typeof prop === 'symbol') {
+          if (prop === Symbol.toStringTag) return 'NoodlObject';
+          return undefined;
+        }
+        if (MEMBERS.has(prop)) return core.members[prop];
+        return core.data[prop];
+      },
+      set(_t, prop, value) {
+        if (typeof prop === 'symbol') return true;
+        if (prop === 'id') {
+          warn(`object ${id}: the id of an object cannot be changed`);
+          return true;
+        }
+        if (MEMBERS.has(prop)) {
+          warn(`object ${id}: ${prop} is a member of Noodl objects and cannot be set as a field; use set('${prop}', value)`);
+          return true;
+        }
+        core.set(prop, value);
+        return true;
+      },
+      has(_t, prop) {
+        return typeof prop === 'string' && (MEMBERS.has(prop) || prop in core.data);
+      },
+      deleteProperty(_t, prop) {
+        if (typeof prop === 'string' && prop in core.data) core.set(prop, undefined);
+        if (typeof prop === 'string') delete core.data[prop];
+        return true;
+      },
+      ownKeys() {
+        return Object.keys(core.data);
+      },
+      getOwnPropertyDescriptor(_t, prop) {
+        if (typeof prop !== 'string' || !(prop in core.data)) return undefined;
+        return { value: core.data[prop], writable: true, enumerable: true, configurable: true };
+      },
+      defineProperty() {
+        return false;
+      },
+      getPrototypeOf() {
+        return Object.prototype;
+      },
+    }) as unknown as NoodlObject;
+    this.#proxies.add(proxy);
+    return proxy;
+  }
+}

@@ -1,0 +1,200 @@
+import {
+  BackendError,
+  type ChangeEventType,
+  type CloudStoreAdapter,
+  type SchemaDefinition,
+} from '@localbackend/adapter';
+import type { SessionUser } from '../catalog/node-definition';
+
+/**
+ * The user service a runtime uses for `Request` authentication and `Noodl.Users`. The server
+ * passes its own; the default resolves sessions through the adapter (Parse layout: `_Session`
+ * with `sessionToken`, `user`, `expiresAt`; `_User`).
+ *
+ * @example
+ * ```ts
+ * const users: UserService = {
+ *   resolveSession: async (token) => (token === 'ok' ? { objectId: 'u1', username: 'ada' } : undefined),
+ * };
+ * ```
+ */
+export interface UserService {
+  /** The user of a session token, or `undefined` when the token is unknown or expired. */
+  resolveSession(token: string): Promise<SessionUser | undefined>;
+  /** Verifies a password and returns the user with a `sessionToken`. */
+  logIn?(username: string, password: string): Promise<SessionUser>;
+  /** Returns the user with a (new or reused) `sessionToken`. */
+  impersonate?(username: string, options: { installationId?: string; duration?: number }): Promise<SessionUser>;
+}
+
+/**
+ * Reads the config parameters (what the server's `/config` serves).
+ *
+ * @example
+ * ```ts
+ * const config: ConfigSource = async () => ({ greeting: 'hello' });
+ * ```
+ */
+export type ConfigSource = () => Promise<Readonly<Record<string, unknown>>>;
+
+const HIDDEN_USER_FIELDS = new Set(['password', '_hashed_password', 'authData', '_password_history']);
+
+/**
+ * The default {@link UserService}: sessions and users through the adapter, Parse's layout.
+ * `logIn` is not available (password hashing belongs to the server's user service).
+ *
+ * @example
+ * ```ts
+ * const users = adapterUserService(adapter);
+ * await users.resolveSession('r:abc'); // undefined unless such a session exists
+ * ```
+ */
+export function adapterUserService(adapter: CloudStoreAdapter): UserService {
+  return {
+    async resolveSession(token) {
+      try {
+        const { results } = await adapter.query({ collection: '_Session', where: { sessionToken: token }, limit: 1 });
+        const session = results[0];
+        if (session === undefined) return undefined;
+        const expiresAt = session['expiresAt'];
+        if (typeof expiresAt === 'string' && Date.parse(expiresAt) < Date.now()) return undefined;
+        const userRef = session['user'];
+        const userId = typeof userRef === 'string' ? userRef : typeof userRef === 'object' && userRef !== null ? (userRef as { objectId?: unknown }).objectId : undefined;
+        if (typeof userId !== 'string') return undefined;
+        const user = await adapter.fetch({ collection: '_User', objectId: userId });
+        const out: Record<string, unknown> = { sessionToken: token };
+        for (const [key, value] of Object.entries(user)) if (!HIDDEN_USER_FIELDS.has(key)) out[key] = value;
+        return out as SessionUser;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/**
+ * The default {@link ConfigSource}: the `params` of record `1` of `_GlobalConfig` (Parse's
+ * layout), `{}` when there is none.
+ *
+ * @example
+ * ```ts
+ * const config = await adapterConfigSource(adapter)();
+ * ```
+ */
+export function adapterConfigSource(adapter: CloudStoreAdapter): ConfigSource {
+  return async () => {
+    try {
+      const record = await adapter.fetch({ collection: '_GlobalConfig', objectId: '1' });
+      const params = record['params'];
+      return typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
+    } catch (error) {
+      if (BackendError.is(error) && (error.code === 'NOT_FOUND' || error.code === 'TABLE_NOT_FOUND' || error.code === 'INVALID_COLLECTION_NAME' || error.code === 'UNAVAILABLE')) {
+        return {};
+      }
+      throw error;
+    }
+  };
+}
+
+/**
+ * A value fetched at most once per `ttlMs`, shared by concurrent callers; a failed fetch is not
+ * kept (the next call retries).
+ *
+ * @example
+ * ```ts
+ * const config = new CachedValue(() => source(), 1000);
+ * await config.get();
+ * ```
+ */
+export class CachedValue<T> {
+  #value: T | undefined;
+  #fetchedAt = 0;
+  #inflight: Promise<T> | undefined;
+  #generation = 0;
+
+  constructor(
+    private readonly load: () => Promise<T>,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** The cached value, reloading it when older than the TTL. */
+  get(): Promise<T> {
+    if (this.#value !== undefined && Date.now() - this.#fetchedAt < this.ttlMs) return Promise.resolve(this.#value);
+    if (this.#inflight !== undefined) return this.#inflight;
+    const generation = this.#generation;
+    const inflight = this.load().then(
+      (value) => {
+        if (generation === this.#generation) {
+          this.#value = value;
+          this.#fetchedAt = Date.now();
+        }
+        this.#inflight = undefined;
+        return value;
+      },
+      (error: unknown) => {
+        this.#inflight = undefined;
+        throw error;
+      },
+    );
+    this.#inflight = inflight;
+    return inflight;
+  }
+
+  /** The cached value without reloading, if any. */
+  peek(): T | undefined {
+    return this.#value;
+  }
+
+  /** Forgets the value (the next `get` reloads). */
+  invalidate(): void {
+    this.#generation++;
+    this.#value = undefined;
+    this.#inflight = undefined;
+  }
+}
+
+/** How long the schema is cached (it is also refreshed on every change event). */
+export const SCHEMA_TTL_MS = 2_000;
+
+/**
+ * The live schema, cached: refreshed after `SCHEMA_TTL_MS` and invalidated by every committed
+ * change (auto-schema mode adds columns on writes).
+ *
+ * @example
+ * ```ts
+ * const schemas = new SchemaCache(adapter);
+ * const schema = await schemas.get();
+ * schemas.close();
+ * ```
+ */
+export class SchemaCache {
+  readonly #cache: CachedValue<SchemaDefinition>;
+  readonly #listener = (): void => this.#cache.invalidate();
+  readonly #events: readonly ChangeEventType[] = ['create', 'save', 'delete'];
+  #listening = false;
+
+  constructor(private readonly adapter: CloudStoreAdapter) {
+    this.#cache = new CachedValue(() => adapter.getSchema(), SCHEMA_TTL_MS);
+    if (adapter.capabilities.events) {
+      for (const event of this.#events) adapter.on(event, this.#listener);
+      this.#listening = true;
+    }
+  }
+
+  /** The schema. */
+  get(): Promise<SchemaDefinition> {
+    return this.#cache.get();
+  }
+
+  /** Forgets the cached schema (call after schema changes made elsewhere). */
+  invalidate(): void {
+    this.#cache.invalidate();
+  }
+
+  /** Stops listening to the adapter. */
+  close(): void {
+    if (!this.#listening) return;
+    for (const event of this.#events) this.adapter.off(event, this.#listener);
+    this.#listening = false;
+  }
+}
