@@ -1,0 +1,21 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { describeAdapterConformance } from '@localbackend/adapter/testing';
+import { LocalSQLAdapter } from '../src/index';
+
+const quiet = { onListenerError: () => undefined, maxRecordBytes: 4 * 1024 * 1024 };
+
+describeAdapterConformance(':memory:', ({ schemaMode }) => new LocalSQLAdapter(':memory:', { schemaMode, ...quiet }), {
+  capabilities: { maxRecordBytes: quiet.maxRecordBytes },
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'lb-conformance-'));
+let n = 0;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+describeAdapterConformance(
+  'a database file',
+  ({ schemaMode }) => new LocalSQLAdapter(join(dir, `db-${++n}.db`), { schemaMode, ...quiet }),
+  { capabilities: { maxRecordBytes: quiet.maxRecordBytes } },
+);
