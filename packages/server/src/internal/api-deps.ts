@@ -62,7 +62,9 @@ export function decodeWriteBody(
   mode: 'create' | 'update',
   objectId?: string,
 ): UpdateInput {
-  const decoded: Record<string, unknown> = { ...decodeParseFields(body ?? {}, 'body') };
+  const decoded: Record<string, unknown> = {
+    ...decodeParseFields(body === undefined ? {} : body, 'body'),
+  };
   for (const key of STRIPPED) delete decoded[key];
   if (mode === 'update' && decoded.objectId !== undefined) {
     if (decoded.objectId !== objectId) {
