@@ -136,7 +136,7 @@ describe('Parse JS SDK', () => {
   });
 
   it('saveAll batches creates and updates', async () => {
-    const objects = Array.from({ length: 45 }, (_, i) => new Parse.Object('Bulk', { i }));
+    const objects: Parse.Object[] = Array.from({ length: 45 }, (_, i) => new Parse.Object('Bulk', { i }));
     await Parse.Object.saveAll(objects);
     expect(objects.every((o) => typeof o.id === 'string')).toBe(true);
     objects.forEach((o) => o.set('doubled', o.get('i') * 2));

@@ -9,7 +9,7 @@ import {
 } from '@localbackend/adapter';
 import { matches, parseWhere } from '@localbackend/query';
 import type { ApiDeps } from './api-deps';
-import { encodeRecord } from './parse-operations';
+import { encodeRecords } from './parse-operations';
 import { parseClientJson } from './json-depth';
 import { parseInteger, parseWhereParam, single } from './params';
 
@@ -194,9 +194,7 @@ export async function parseAggregate(
     limit: Math.min(limit, deps.limits.maxLimit),
     select: state.select,
   });
-  const out: unknown[] = [];
-  for (const record of results) out.push(await encodeRecord(deps, className, record));
-  return { results: out };
+  return { results: await encodeRecords(deps, className, results) };
 }
 
 function sortKeys(value: unknown, path: string): [string, 1 | -1][] {

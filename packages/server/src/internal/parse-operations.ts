@@ -116,6 +116,23 @@ export async function encodeRecord(
   return encoded;
 }
 
+/** Encodes many records of one collection (the schema is looked up once). */
+export async function encodeRecords(
+  deps: ApiDeps,
+  collection: string,
+  records: readonly StoredRecord[],
+  exclude?: ReadonlySet<string>,
+): Promise<WireRecord[]> {
+  const tables = await deps.schema.tables();
+  const table = tables.get(collection);
+  const lookup = (name: string): TableSchema | undefined => tables.get(name);
+  return records.map((record) => {
+    const encoded = encodeParseRecord(record, table, { lookup });
+    if (exclude !== undefined) for (const key of exclude) delete encoded[key];
+    return encoded;
+  });
+}
+
 /** GET /classes/:C (also POST with `_method: 'GET'`). */
 export async function parseFind(
   deps: ApiDeps,
@@ -161,10 +178,7 @@ export async function parseFind(
     include,
     select,
   });
-  const results: WireRecord[] = [];
-  for (const record of result.results) {
-    results.push(await encodeRecord(deps, className, record, exclude));
-  }
+  const results = await encodeRecords(deps, className, result.results, exclude);
   return result.count === undefined ? { results } : { results, count: result.count };
 }
 
