@@ -245,9 +245,20 @@ export class RunContext implements RunServices, NodeHost {
     });
   }
 
-  /** Instantiates the component, starts the run and resolves with its outcome. */
-  execute(): Promise<RunOutcome> {
+  /**
+   * Instantiates the component, starts the run and resolves with its outcome. Aborting `cancel`
+   * ends the run with `TIMEOUT` (its reason's message, when it is an Error).
+   */
+  execute(cancel?: AbortSignal): Promise<RunOutcome> {
     const spec = this.#spec;
+    if (cancel !== undefined) {
+      const onCancel = (): void => {
+        const reason: unknown = cancel.reason;
+        this.fail(BackendError.is(reason) ? reason : new BackendError('TIMEOUT', `workflow "${spec.workflow}" was cancelled`));
+      };
+      if (cancel.aborted) onCancel();
+      else cancel.addEventListener('abort', onCancel, { once: true });
+    }
     const timeoutMs = spec.timeoutMs ?? 30_000;
     this.#timer = setTimeout(() => {
       this.fail(new BackendError('TIMEOUT', `workflow "${spec.workflow}" timed out after ${timeoutMs} ms`));
@@ -508,8 +519,8 @@ export function formatValue(value: unknown): string {
  * const outcome = await executeRun(host, { runId: 'r1', workflow: 'hello', component: '/#__cloud__/hello', start: { kind: 'request', body: '{}', headers: {} } });
  * ```
  */
-export function executeRun(host: RunHost, spec: RunSpec): Promise<RunOutcome> {
-  return new RunContext(host, spec).execute();
+export function executeRun(host: RunHost, spec: RunSpec, cancel?: AbortSignal): Promise<RunOutcome> {
+  return new RunContext(host, spec).execute(cancel);
 }
 
 export type { RunResponse };

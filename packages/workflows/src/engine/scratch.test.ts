@@ -1,34 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NodeCatalog } from '../catalog/node-catalog';
-import { normalizeWorkflowDocument } from '../model/normalize-workflow';
-import { builtInNodes } from '../nodes/built-in-nodes';
-import { Engine, type EngineServices } from '../runtime/engine';
-import { noAdapter } from '../runtime/no-adapter';
-
-const services: EngineServices = {
-  adapter: noAdapter,
-  schema: () => noAdapter.getSchema(),
-  config: async () => ({}),
-  resolveSession: async () => undefined,
-  logIn: () => Promise.reject(new Error('no')),
-  impersonate: () => Promise.reject(new Error('no')),
-};
+import { WorkflowRuntime } from '../runtime/workflow-runtime';
 
 describe('scratch', () => {
-  it('runs fixtures', async () => {
-    const engine = new Engine(new NodeCatalog(builtInNodes));
-    for (const [i, f] of ['example-cf-api-test-post.json', 'example-cf-no-auth-ok-expression-js.json'].entries()) {
-      const model = normalizeWorkflowDocument(JSON.parse(readFileSync(`/work/shared/fixtures/noodl/${f}`, 'utf8')), f);
-      engine.addDocument(`d${i}`, model);
+  it('runs fixtures in workers', async () => {
+    const runtime = new WorkflowRuntime({});
+    for (const f of ['example-cf-api-test-post.json', 'example-cf-no-auth-ok-expression-js.json']) {
+      runtime.load(JSON.parse(readFileSync(`/work/shared/fixtures/noodl/${f}`, 'utf8')), { source: f });
     }
-    engine.setGeneration(1, ['d0', 'd1']);
-    const a = await engine.execute(1, 'd0', { runId: 'r1', workflow: 'API/test/POST', component: '/#__cloud__/API/test/POST', start: { kind: 'request', body: '{"param1":"x"}', headers: {} } }, services);
-    console.log(a);
-    const b = await engine.execute(1, 'd1', { runId: 'r2', workflow: 'x', component: '/#__cloud__/Simple/No Auth OK', start: { kind: 'request', body: '', headers: {} } }, services);
+    let t = Date.now();
+    await runtime.start();
+    console.log('start', Date.now() - t);
+    t = Date.now();
+    const a = await runtime.run('API/test/POST', { body: '{"param1":"x"}' });
+    console.log(a, Date.now() - t);
+    const b = await runtime.run('Simple/No Auth OK', { body: '' });
     console.log(b);
-    const c = await engine.execute(1, 'd1', { runId: 'r3', workflow: 'x', component: '/#__cloud__/Simple/Failure Result', start: { kind: 'request', body: '', headers: {} } }, services);
+    const c = await runtime.run('Simple/Failure Result', {});
     console.log(c);
-    expect(a.response?.body).toBe('{"result":{"test":"x post ok"}}');
+    console.log(await runtime.run('nope', {}));
+    console.log(await runtime.listRuns());
+    expect(a.body).toBe('{"result":{"test":"x post ok"}}');
+    await runtime.close();
   });
 });

@@ -2,6 +2,7 @@ import type { NodeDefinition } from '../catalog/node-definition';
 import { componentInputsNode, componentOutputsNode } from '../engine/instantiate';
 import { requestNode, responseNode } from './cloud-nodes';
 import { expressionNode, functionNode } from './code-nodes';
+import { dbChangeTriggerNode, scheduleTriggerNode, webhookTriggerNode } from './trigger-nodes';
 import {
   andNode,
   booleanNode,
@@ -46,4 +47,7 @@ export const builtInNodes: readonly NodeDefinition[] = [
   dateToStringNode,
   componentInputsNode,
   componentOutputsNode,
+  scheduleTriggerNode,
+  dbChangeTriggerNode,
+  webhookTriggerNode,
 ];

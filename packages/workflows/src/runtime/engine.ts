@@ -87,7 +87,14 @@ export class Engine {
   }
 
   /** Runs one workflow run in a generation; components resolve in the run's own document first. */
-  execute(generationId: number, docKey: string, spec: RunSpec, services: EngineServices, enter?: () => void): Promise<RunOutcome> {
+  execute(
+    generationId: number,
+    docKey: string,
+    spec: RunSpec,
+    services: EngineServices,
+    options: { readonly enter?: () => void; readonly cancel?: AbortSignal } = {},
+  ): Promise<RunOutcome> {
+    const enter = options.enter;
     const generation = this.#generations.get(generationId);
     const own = this.#docIndex.get(docKey);
     const doc = this.#docs.get(docKey);
@@ -105,6 +112,6 @@ export class Engine {
       settings: doc?.settings ?? {},
       ...(enter === undefined ? {} : { enter }),
     };
-    return executeRun(host, spec);
+    return executeRun(host, spec, options.cancel);
   }
 }

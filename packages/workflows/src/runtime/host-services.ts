@@ -1,5 +1,6 @@
 import {
   BackendError,
+  decodeParseValue,
   type ChangeEventType,
   type CloudStoreAdapter,
   type SchemaDefinition,
@@ -73,8 +74,11 @@ export function adapterUserService(adapter: CloudStoreAdapter): UserService {
 }
 
 /**
- * The default {@link ConfigSource}: the `params` of record `1` of `_GlobalConfig` (Parse's
- * layout), `{}` when there is none.
+ * The default {@link ConfigSource}: the parameters of the server's config store as it persists
+ * them through the adapter (system collection `_Config`, record `params`, field `json` holding
+ * `{ params, masterKeyOnly }` with Parse wire values), including master-key-only ones (cloud
+ * code runs with the master key). `{}` when there is none. A server should pass its own
+ * `config` source instead, so that file-backed config is seen too.
  *
  * @example
  * ```ts
@@ -83,16 +87,28 @@ export function adapterUserService(adapter: CloudStoreAdapter): UserService {
  */
 export function adapterConfigSource(adapter: CloudStoreAdapter): ConfigSource {
   return async () => {
+    let record: Record<string, unknown>;
     try {
-      const record = await adapter.fetch({ collection: '_GlobalConfig', objectId: '1' });
-      const params = record['params'];
-      return typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
+      record = await adapter.fetch({ collection: '_Config', objectId: 'params' });
     } catch (error) {
-      if (BackendError.is(error) && (error.code === 'NOT_FOUND' || error.code === 'TABLE_NOT_FOUND' || error.code === 'INVALID_COLLECTION_NAME' || error.code === 'UNAVAILABLE')) {
+      if (BackendError.is(error) && ['NOT_FOUND', 'TABLE_NOT_FOUND', 'INVALID_COLLECTION_NAME', 'UNAVAILABLE', 'FORBIDDEN', 'UNSUPPORTED'].includes(error.code)) {
         return {};
       }
       throw error;
     }
+    const json = record['json'];
+    if (typeof json !== 'string') return {};
+    const parsed = JSON.parse(json) as { params?: unknown };
+    const params = typeof parsed.params === 'object' && parsed.params !== null ? (parsed.params as Record<string, unknown>) : {};
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(params)) {
+      try {
+        out[key] = decodeParseValue(value, `config.${key}`);
+      } catch {
+        out[key] = value;
+      }
+    }
+    return out;
   };
 }
 

@@ -1,0 +1,98 @@
+import { BackendError, isErrorCode, type BackendErrorDetails, type ErrorCode } from '@localbackend/adapter';
+import type { RunOutcome, RunSpec } from '../engine/run-types';
+import type { WorkflowModel } from '../model/workflow-model';
+
+/** Slots of the shared heartbeat buffer. */
+export const HEARTBEAT_SLOT = 0;
+/** The run (its slot number) whose work the worker entered last. */
+export const CURRENT_RUN_SLOT = 1;
+/** How often a worker beats, in ms. */
+export const HEARTBEAT_INTERVAL_MS = 50;
+
+/** Options a worker starts with. */
+export interface WorkerInit {
+  readonly scriptTimeoutMs: number;
+  readonly nodeModules: readonly string[];
+  readonly heartbeat: SharedArrayBuffer;
+}
+
+/** Messages from the main thread to a worker. */
+export type ToWorker =
+  | { readonly t: 'doc'; readonly key: string; readonly model: WorkflowModel }
+  | { readonly t: 'undoc'; readonly key: string }
+  | { readonly t: 'gen'; readonly id: number; readonly docKeys: readonly string[] }
+  | { readonly t: 'ungen'; readonly id: number }
+  | { readonly t: 'run'; readonly slot: number; readonly gen: number; readonly docKey: string; readonly spec: RunSpec }
+  | { readonly t: 'cancel'; readonly slot: number; readonly reason: WireError }
+  | { readonly t: 'reply'; readonly cid: number; readonly ok: true; readonly value: unknown }
+  | { readonly t: 'reply'; readonly cid: number; readonly ok: false; readonly error: WireError };
+
+/** Messages from a worker to the main thread. */
+export type FromWorker =
+  | { readonly t: 'ready'; readonly nodeTypes: readonly string[] }
+  | { readonly t: 'initError'; readonly message: string }
+  | { readonly t: 'call'; readonly slot: number; readonly cid: number; readonly method: CallMethod; readonly args: readonly unknown[] }
+  | { readonly t: 'done'; readonly slot: number; readonly outcome: RunOutcome };
+
+/** Adapter methods a worker may call on the main thread's adapter. */
+export const ADAPTER_METHODS = [
+  'query',
+  'fetch',
+  'count',
+  'aggregate',
+  'distinct',
+  'create',
+  'save',
+  'increment',
+  'delete',
+  'addRelation',
+  'removeRelation',
+  'getSchema',
+] as const;
+
+/** Host services a worker may call on the main thread. */
+export const SERVICE_METHODS = ['schema', 'config', 'resolveSession', 'logIn', 'impersonate'] as const;
+
+/** Anything a worker may call. */
+export type CallMethod = (typeof ADAPTER_METHODS)[number] | (typeof SERVICE_METHODS)[number];
+
+/** Adapter methods that write. */
+export const WRITE_METHODS: ReadonlySet<string> = new Set(['create', 'save', 'increment', 'delete', 'addRelation', 'removeRelation']);
+
+/** A `BackendError` as it crosses threads. */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly details?: BackendErrorDetails;
+}
+
+/**
+ * Encodes an error for `postMessage`.
+ *
+ * @example
+ * ```ts
+ * port.postMessage({ t: 'reply', cid, ok: false, error: toWireError(error) });
+ * ```
+ */
+export function toWireError(error: unknown): WireError {
+  if (BackendError.is(error)) {
+    return error.details === undefined
+      ? { code: error.code, message: error.message }
+      : { code: error.code, message: error.message, details: JSON.parse(JSON.stringify(error.details)) as BackendErrorDetails };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', message };
+}
+
+/**
+ * Decodes an error sent by {@link toWireError}.
+ *
+ * @example
+ * ```ts
+ * throw fromWireError(message.error);
+ * ```
+ */
+export function fromWireError(error: WireError): BackendError {
+  const code: ErrorCode = isErrorCode(error.code) ? error.code : 'INTERNAL';
+  return new BackendError(code, error.message, error.details === undefined ? {} : { details: error.details });
+}

@@ -1,0 +1,137 @@
+/**
+ * The entry of a workflow worker thread: holds an {@link Engine}, runs the runs the main thread
+ * sends, forwards their data calls to the main thread, and beats a shared heartbeat so the main
+ * thread can tell a starved event loop from a busy one.
+ */
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+import { BackendError } from '@localbackend/adapter';
+import { NodeCatalog } from '../catalog/node-catalog';
+import { builtInNodes } from '../nodes/built-in-nodes';
+import { Engine, type EngineServices } from '../runtime/engine';
+import { loadNodeModule } from '../runtime/node-modules';
+import {
+  CURRENT_RUN_SLOT,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_SLOT,
+  fromWireError,
+  toWireError,
+  type CallMethod,
+  type FromWorker,
+  type ToWorker,
+  type WorkerInit,
+} from './protocol';
+import { remoteAdapter } from './remote-adapter';
+import type { SessionUser } from '../catalog/node-definition';
+import type { SchemaDefinition } from '@localbackend/adapter';
+
+const port = parentPort;
+if (port === null) throw new Error('the workflow worker entry must run in a worker thread');
+const init = workerData as WorkerInit;
+const beat = new Int32Array(init.heartbeat);
+setInterval(() => Atomics.add(beat, HEARTBEAT_SLOT, 1), HEARTBEAT_INTERVAL_MS);
+
+// User code may leave promises rejected without a handler; that must not kill the worker (and
+// with it every run it holds). The run that owns such a promise logs its own failures.
+process.on('unhandledRejection', () => {});
+
+const post = (message: FromWorker): void => port.postMessage(message);
+
+let nextCall = 0;
+const calls = new Map<number, { slot: number; resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+const cancels = new Map<number, AbortController>();
+
+function call(slot: number, method: CallMethod, args: readonly unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const cid = ++nextCall;
+    try {
+      post({ t: 'call', slot, cid, method, args });
+    } catch (error) {
+      reject(
+        new BackendError(
+          'INVALID_VALUE',
+          `${method}: the arguments cannot be sent to the database (${error instanceof Error ? error.message : String(error)}); pass plain values`,
+          { cause: error },
+        ),
+      );
+      return;
+    }
+    calls.set(cid, { slot, resolve, reject });
+  });
+}
+
+async function main(): Promise<void> {
+  const catalog = new NodeCatalog(builtInNodes);
+  for (const specifier of init.nodeModules) {
+    const url = specifier.startsWith('file:') || /^[a-z]+:/i.test(specifier) ? specifier : pathToFileURL(specifier).href;
+    for (const definition of await loadNodeModule(url)) catalog.register(definition, { replace: true });
+  }
+  const engine = new Engine(catalog, { scriptTimeoutMs: init.scriptTimeoutMs });
+
+  port!.on('message', (message: ToWorker) => {
+    switch (message.t) {
+      case 'doc':
+        engine.addDocument(message.key, message.model);
+        return;
+      case 'undoc':
+        engine.removeDocument(message.key);
+        return;
+      case 'gen':
+        engine.setGeneration(message.id, message.docKeys);
+        return;
+      case 'ungen':
+        engine.dropGeneration(message.id);
+        return;
+      case 'reply': {
+        const pending = calls.get(message.cid);
+        if (pending === undefined) return;
+        calls.delete(message.cid);
+        Atomics.store(beat, CURRENT_RUN_SLOT, pending.slot);
+        if (message.ok) pending.resolve(message.value);
+        else pending.reject(fromWireError(message.error));
+        return;
+      }
+      case 'cancel':
+        cancels.get(message.slot)?.abort(fromWireError(message.reason));
+        return;
+      case 'run': {
+        const { slot } = message;
+        const controller = new AbortController();
+        cancels.set(slot, controller);
+        const services: EngineServices = {
+          adapter: remoteAdapter((method, args) => call(slot, method, args)),
+          schema: () => call(slot, 'schema', []) as Promise<SchemaDefinition>,
+          config: () => call(slot, 'config', []) as Promise<Readonly<Record<string, unknown>>>,
+          resolveSession: (token) => call(slot, 'resolveSession', [token]) as Promise<SessionUser | undefined>,
+          logIn: (username, password) => call(slot, 'logIn', [username, password]) as Promise<SessionUser>,
+          impersonate: (username, options) => call(slot, 'impersonate', [username, options]) as Promise<SessionUser>,
+        };
+        const enter = (): void => {
+          Atomics.store(beat, CURRENT_RUN_SLOT, slot);
+        };
+        enter();
+        engine
+          .execute(message.gen, message.docKey, message.spec, services, { enter, cancel: controller.signal })
+          .then(
+            (outcome) => post({ t: 'done', slot, outcome }),
+            (error: unknown) =>
+              post({
+                t: 'done',
+                slot,
+                outcome: { status: 'error', error: toWireError(error) as { code: 'INTERNAL'; message: string }, logs: [] },
+              }),
+          )
+          .finally(() => {
+            cancels.delete(slot);
+            if (Atomics.load(beat, CURRENT_RUN_SLOT) === slot) Atomics.store(beat, CURRENT_RUN_SLOT, 0);
+          });
+        return;
+      }
+    }
+  });
+  post({ t: 'ready', nodeTypes: catalog.definitions().map((d) => d.type) });
+}
+
+main().catch((error: unknown) => {
+  post({ t: 'initError', message: error instanceof Error ? error.message : String(error) });
+});

@@ -1,0 +1,356 @@
+import {
+  BackendError,
+  type CloudStoreAdapter,
+  type ErrorCode,
+  type StoredRecord,
+} from '@localbackend/adapter';
+import type { LogLevel } from '../catalog/node-definition';
+
+/**
+ * How a run was started.
+ *
+ * @example
+ * ```ts
+ * const trigger: RunTrigger = 'dbChange';
+ * ```
+ */
+export type RunTrigger = 'http' | 'webhook' | 'schedule' | 'dbChange';
+
+/**
+ * The state of a run: `running`, then `success` (answered 2xx or finished), `failure` (a Response
+ * node with status failure) or `error` (the run failed: timeout, resource limit, exception,
+ * unauthenticated...).
+ *
+ * @example
+ * ```ts
+ * const status: RunStatus = 'error';
+ * ```
+ */
+export type RunStatus = 'running' | 'success' | 'failure' | 'error';
+
+/**
+ * The execution record of one run.
+ *
+ * @example
+ * ```ts
+ * const record = await runtime.getRun(result.runId);
+ * record?.status; // 'success'
+ * ```
+ */
+export interface RunRecord {
+  readonly id: string;
+  readonly workflow: string;
+  readonly trigger: RunTrigger;
+  readonly status: RunStatus;
+  /** ISO-8601. */
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+  readonly statusCode?: number;
+  /** What started the run (request body and headers without credentials, the change...). */
+  readonly input: unknown;
+  /** The response body (parsed when JSON), for successful and failed answers. */
+  readonly output?: unknown;
+  readonly error?: { readonly code: ErrorCode; readonly message: string };
+}
+
+/**
+ * One log line of a run, as stored.
+ *
+ * @example
+ * ```ts
+ * const { logs } = (await runtime.getRun(id))!;
+ * logs.filter((l) => l.level === 'error');
+ * ```
+ */
+export interface RunLogRecord {
+  readonly runId: string;
+  readonly seq: number;
+  readonly at: string;
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly nodeId?: string;
+  readonly nodeType?: string;
+  readonly data?: unknown;
+}
+
+/**
+ * Which runs {@link RunStore.list} returns (newest first).
+ *
+ * @example
+ * ```ts
+ * const filter: RunFilter = { workflow: 'hello', status: 'error', limit: 20 };
+ * ```
+ */
+export interface RunFilter {
+  readonly workflow?: string;
+  readonly status?: RunStatus;
+  readonly trigger?: RunTrigger;
+  readonly limit?: number;
+  readonly skip?: number;
+}
+
+/**
+ * Where execution records go. The default stores them through the adapter in the system
+ * collections `_WorkflowRun` and `_WorkflowLog`; {@link MemoryRunStore} keeps them in memory.
+ *
+ * @example
+ * ```ts
+ * const runtime = new WorkflowRuntime({ adapter, records: { store: new MemoryRunStore() } });
+ * ```
+ */
+export interface RunStore {
+  /** Writes finished runs and their log lines. */
+  write(runs: readonly RunRecord[], logs: readonly RunLogRecord[]): Promise<void>;
+  /** Lists runs, newest first. */
+  list(filter: RunFilter): Promise<RunRecord[]>;
+  /** One run, or `undefined`. */
+  get(id: string): Promise<RunRecord | undefined>;
+  /** The log lines of a run, in order. */
+  logs(runId: string): Promise<RunLogRecord[]>;
+  /** Deletes all but the newest `keep` runs (and their logs); returns how many were deleted. */
+  prune(keep: number): Promise<number>;
+}
+
+/** Collection of run records. */
+export const RUN_COLLECTION = '_WorkflowRun';
+/** Collection of run log lines. */
+export const LOG_COLLECTION = '_WorkflowLog';
+const PRUNE_BATCH = 500;
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function toRecord(stored: StoredRecord): RunRecord {
+  const error = parseJson(stored['error']) as RunRecord['error'];
+  const output = parseJson(stored['output']);
+  return {
+    id: stored.objectId,
+    workflow: String(stored['workflow'] ?? ''),
+    trigger: stored['trigger'] as RunTrigger,
+    status: stored['status'] as RunStatus,
+    startedAt: String(stored['startedAt'] ?? stored.createdAt),
+    ...(typeof stored['endedAt'] === 'string' ? { endedAt: stored['endedAt'] } : {}),
+    ...(typeof stored['durationMs'] === 'number' ? { durationMs: stored['durationMs'] } : {}),
+    ...(typeof stored['statusCode'] === 'number' ? { statusCode: stored['statusCode'] } : {}),
+    input: parseJson(stored['input']),
+    ...(output === undefined ? {} : { output }),
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+function toLog(stored: StoredRecord): RunLogRecord {
+  const data = parseJson(stored['data']);
+  return {
+    runId: String(stored['run']),
+    seq: Number(stored['seq'] ?? 0),
+    at: String(stored['at'] ?? stored.createdAt),
+    level: stored['level'] as LogLevel,
+    message: String(stored['message'] ?? ''),
+    ...(typeof stored['nodeId'] === 'string' ? { nodeId: stored['nodeId'] } : {}),
+    ...(typeof stored['nodeType'] === 'string' ? { nodeType: stored['nodeType'] } : {}),
+    ...(data === undefined ? {} : { data }),
+  };
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined) return 100;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new BackendError('INVALID_VALUE', `limit: expected a positive integer, got ${String(limit)}`, { details: { path: 'limit' } });
+  }
+  return Math.min(limit, 1_000);
+}
+
+function clampSkip(skip: number | undefined): number {
+  if (skip === undefined) return 0;
+  if (!Number.isInteger(skip) || skip < 0) {
+    throw new BackendError('INVALID_VALUE', `skip: expected a non-negative integer, got ${String(skip)}`, { details: { path: 'skip' } });
+  }
+  return skip;
+}
+
+/**
+ * Execution records through the adapter, in the system collections `_WorkflowRun` (one record per
+ * run, `objectId` = run id; `input`, `output`, `error` as JSON text) and `_WorkflowLog` (one
+ * record per log line, `run` = run id). Batches are written in one transaction.
+ *
+ * @example
+ * ```ts
+ * const store = new AdapterRunStore(adapter);
+ * await store.list({ workflow: 'hello', limit: 10 });
+ * ```
+ */
+export class AdapterRunStore implements RunStore {
+  constructor(private readonly adapter: CloudStoreAdapter) {}
+
+  async write(runs: readonly RunRecord[], logs: readonly RunLogRecord[]): Promise<void> {
+    if (runs.length === 0 && logs.length === 0) return;
+    const work = async (tx: CloudStoreAdapter): Promise<void> => {
+      for (const run of runs) {
+        await tx.create({
+          collection: RUN_COLLECTION,
+          objectId: run.id,
+          data: {
+            workflow: run.workflow,
+            trigger: run.trigger,
+            status: run.status,
+            startedAt: run.startedAt,
+            endedAt: run.endedAt ?? null,
+            durationMs: run.durationMs ?? null,
+            statusCode: run.statusCode ?? null,
+            input: JSON.stringify(run.input ?? null),
+            output: run.output === undefined ? null : JSON.stringify(run.output),
+            error: run.error === undefined ? null : JSON.stringify(run.error),
+          },
+        });
+      }
+      for (const log of logs) {
+        await tx.create({
+          collection: LOG_COLLECTION,
+          data: {
+            run: log.runId,
+            seq: log.seq,
+            at: log.at,
+            level: log.level,
+            message: log.message,
+            nodeId: log.nodeId ?? null,
+            nodeType: log.nodeType ?? null,
+            data: log.data === undefined ? null : JSON.stringify(log.data),
+          },
+        });
+      }
+    };
+    if (this.adapter.capabilities.transactions) await this.adapter.transaction(work);
+    else await work(this.adapter);
+  }
+
+  async list(filter: RunFilter): Promise<RunRecord[]> {
+    const where: Record<string, unknown> = {};
+    if (filter.workflow !== undefined) where['workflow'] = filter.workflow;
+    if (filter.status !== undefined) where['status'] = filter.status;
+    if (filter.trigger !== undefined) where['trigger'] = filter.trigger;
+    try {
+      const { results } = await this.adapter.query({
+        collection: RUN_COLLECTION,
+        where,
+        sort: ['-startedAt', '-objectId'],
+        limit: clampLimit(filter.limit),
+        skip: clampSkip(filter.skip),
+      });
+      return results.map(toRecord);
+    } catch (error) {
+      if (BackendError.is(error) && error.code === 'TABLE_NOT_FOUND') return [];
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<RunRecord | undefined> {
+    try {
+      return toRecord(await this.adapter.fetch({ collection: RUN_COLLECTION, objectId: id }));
+    } catch (error) {
+      if (BackendError.is(error) && (error.code === 'NOT_FOUND' || error.code === 'TABLE_NOT_FOUND' || error.code === 'INVALID_OBJECT_ID')) return undefined;
+      throw error;
+    }
+  }
+
+  async logs(runId: string): Promise<RunLogRecord[]> {
+    try {
+      const { results } = await this.adapter.query({ collection: LOG_COLLECTION, where: { run: runId }, sort: 'seq', limit: 1_000 });
+      return results.map(toLog);
+    } catch (error) {
+      if (BackendError.is(error) && error.code === 'TABLE_NOT_FOUND') return [];
+      throw error;
+    }
+  }
+
+  async prune(keep: number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      let old: StoredRecord[];
+      try {
+        ({ results: old } = await this.adapter.query({
+          collection: RUN_COLLECTION,
+          sort: ['-startedAt', '-objectId'],
+          skip: keep,
+          limit: PRUNE_BATCH,
+          select: ['startedAt'],
+        }));
+      } catch (error) {
+        if (BackendError.is(error) && error.code === 'TABLE_NOT_FOUND') return deleted;
+        throw error;
+      }
+      if (old.length === 0) return deleted;
+      const ids = old.map((r) => r.objectId);
+      let logs: StoredRecord[] = [];
+      try {
+        ({ results: logs } = await this.adapter.query({ collection: LOG_COLLECTION, where: { run: { $in: ids } }, limit: 1_000_000, select: ['run'] }));
+      } catch (error) {
+        if (!(BackendError.is(error) && error.code === 'TABLE_NOT_FOUND')) throw error;
+      }
+      const work = async (tx: CloudStoreAdapter): Promise<void> => {
+        for (const log of logs) await tx.delete({ collection: LOG_COLLECTION, objectId: log.objectId });
+        for (const id of ids) await tx.delete({ collection: RUN_COLLECTION, objectId: id });
+      };
+      if (this.adapter.capabilities.transactions) await this.adapter.transaction(work);
+      else await work(this.adapter);
+      deleted += ids.length;
+      if (old.length < PRUNE_BATCH) return deleted;
+    }
+  }
+}
+
+/**
+ * Execution records in memory (lost on restart). Used when there is no adapter.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryRunStore();
+ * ```
+ */
+export class MemoryRunStore implements RunStore {
+  readonly #runs = new Map<string, RunRecord>();
+  readonly #logs = new Map<string, RunLogRecord[]>();
+
+  write(runs: readonly RunRecord[], logs: readonly RunLogRecord[]): Promise<void> {
+    for (const run of runs) this.#runs.set(run.id, run);
+    for (const log of logs) {
+      let list = this.#logs.get(log.runId);
+      if (list === undefined) this.#logs.set(log.runId, (list = []));
+      list.push(log);
+    }
+    return Promise.resolve();
+  }
+
+  list(filter: RunFilter): Promise<RunRecord[]> {
+    const limit = clampLimit(filter.limit);
+    const skip = clampSkip(filter.skip);
+    const all = [...this.#runs.values()]
+      .filter((r) => (filter.workflow === undefined || r.workflow === filter.workflow) && (filter.status === undefined || r.status === filter.status) && (filter.trigger === undefined || r.trigger === filter.trigger))
+      .sort((a, b) => (a.startedAt === b.startedAt ? (a.id < b.id ? 1 : -1) : a.startedAt < b.startedAt ? 1 : -1));
+    return Promise.resolve(all.slice(skip, skip + limit));
+  }
+
+  get(id: string): Promise<RunRecord | undefined> {
+    return Promise.resolve(this.#runs.get(id));
+  }
+
+  logs(runId: string): Promise<RunLogRecord[]> {
+    return Promise.resolve([...(this.#logs.get(runId) ?? [])].sort((a, b) => a.seq - b.seq));
+  }
+
+  prune(keep: number): Promise<number> {
+    const sorted = [...this.#runs.values()].sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
+    const old = sorted.slice(keep);
+    for (const run of old) {
+      this.#runs.delete(run.id);
+      this.#logs.delete(run.id);
+    }
+    return Promise.resolve(old.length);
+  }
+}
