@@ -548,15 +548,6 @@ export class BackendManager extends EventEmitter {
       if (patch.migratedFrom !== undefined) raw['migratedFrom'] = { ...patch.migratedFrom };
     });
     if (patch.settings?.backup !== undefined) {
-      if (
-        config.settings.backup.cron !== null &&
-        !BackupScheduler.isValid(config.settings.backup.cron)
-      ) {
-        throw new BackendError(
-          'INVALID_CONFIG',
-          `settings.backup.cron: "${config.settings.backup.cron}" is not a cron expression`,
-        );
-      }
       const runner = this.#runners.get(id);
       if (runner !== undefined && runner.state === 'running') this.#scheduleBackups(config);
     }
@@ -1174,6 +1165,16 @@ export class BackendManager extends EventEmitter {
       const raw = JSON.parse(await fs.readFile(paths.config, 'utf8')) as Record<string, unknown>;
       mutate(raw);
       const { config } = parseBackendConfig(raw, id);
+      const cron = config.settings.backup.cron;
+      if (cron !== null && !BackupScheduler.isValid(cron)) {
+        throw new BackendError(
+          'INVALID_CONFIG',
+          `settings.backup.cron: "${cron}" is not a valid cron expression`,
+          {
+            details: { path: 'settings.backup.cron', received: cron },
+          },
+        );
+      }
       await writeJsonAtomic(paths.config, raw);
       return config;
     });
