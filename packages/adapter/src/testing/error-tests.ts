@@ -81,11 +81,11 @@ export function errorTests(ctx: SuiteContext): void {
       const db = await ctx.open();
       await db.create({ collection: 'Todo', data: { n: 1 } });
       await expectBackendError(db.query({ collection: 'Todo', where: { n: { $foo: 1 } } }), 'UNKNOWN_OPERATOR');
-      await expectBackendError(db.query({ collection: 'Todo', where: { $or: 'x' } as never }), 'INVALID_QUERY');
+      await expectBackendError(db.query({ collection: 'Todo', where: { $or: 'x' } as never }), ['INVALID_QUERY', 'TYPE_MISMATCH']);
       await expectBackendError(db.query({ collection: 'Todo', limit: -1 }), 'INVALID_QUERY');
       await expectBackendError(db.query({ collection: 'Todo', skip: 1.5 }), 'INVALID_QUERY');
-      await expectBackendError(db.query({ collection: 'Todo', where: 'n = 1' as never }), 'INVALID_QUERY');
-      await expectBackendError(db.query({ collection: 'Todo', sort: 42 as never }), 'INVALID_QUERY');
+      await expectBackendError(db.query({ collection: 'Todo', where: 'n = 1' as never }), ['INVALID_QUERY', 'TYPE_MISMATCH']);
+      await expectBackendError(db.query({ collection: 'Todo', sort: 42 as never }), ['INVALID_QUERY', 'TYPE_MISMATCH']);
       await expectBackendError(db.query({ collection: 'Todo', where: { n: { $in: 5 } } }), ['INVALID_QUERY', 'TYPE_MISMATCH']);
     });
 

@@ -260,7 +260,7 @@ export const FILTER_CASES: readonly FilterCase[] = [
     name: "'related to'",
     where: (ids) => ({
       combinator: 'and',
-      rules: [{ property: 'favorites', operator: 'related to', value: { id: ids.o1, className: 'Owner', key: 'favorites' } }],
+      rules: [{ operator: 'related to', relatedTo: 'Owner', relationProperty: 'favorites', value: ids.o1 }],
     }),
     expect: 'a,c',
     needs: ['relations'],

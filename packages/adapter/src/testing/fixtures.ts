@@ -136,7 +136,7 @@ export async function expectBackendError(
     backendError.code,
   );
   expect(backendError.message.length).toBeGreaterThan(0);
-  expect(backendError.message).not.toMatch(/\bSQLITE_|\bSELECT\b|\bINSERT INTO\b|syntax error|at Object\.|\n\s+at /);
+  expect(backendError.message).not.toMatch(/\bSQLITE_(BUSY|ERROR|CONSTRAINT|MISUSE|CORRUPT|LOCKED)|\bSELECT\b|\bINSERT INTO\b|syntax error|at Object\.|\n\s+at /);
   expect(backendError.status).toBe(ERROR_CODES[backendError.code].status);
   expect(backendError.parseCode).toBe(ERROR_CODES[backendError.code].parseCode);
   return backendError;

@@ -10,6 +10,7 @@ import { assertStorableCollection } from './identifiers';
 import type { RecordStore, WriteScope } from './record-store';
 import type { SchemaStore } from './schema-store';
 import { normalizeColumn, normalizeTable } from './schema-validation';
+import { mapSqliteError } from './sqlite-errors';
 
 /** Parse classes that only make sense inside Parse Server: never imported. */
 const PARSE_INTERNAL_CLASSES = new Set([
@@ -310,10 +311,11 @@ export async function importParseRecords(
         try {
           store.create(discard, collection, record, undefined, { keepTimestamps: true, silent: true });
         } catch (error) {
-          if (BackendError.is(error)) {
-            throw new BackendError(error.code, `${path}: ${error.message}`, { details: { ...error.details, record: start + i }, cause: error });
-          }
-          throw error;
+          const mapped = mapSqliteError(error, { operation: 'importRecords', collection });
+          throw new BackendError(mapped.code, `${path}: ${mapped.message}`, {
+            details: { ...mapped.details, record: start + i },
+            cause: error,
+          });
         }
         related += relationCount(record);
         done++;

@@ -18,6 +18,7 @@ import {
   type StoredRecord,
 } from '@localbackend/adapter';
 import { junctionTable, quoteIdent } from './identifiers';
+import { sqliteCode } from './sqlite-errors';
 import type { SchemaStore, TableInfo } from './schema-store';
 import { MAX_COLUMNS, normalizeTable } from './schema-validation';
 import type { SqliteConnection } from './sqlite-connection';
@@ -227,11 +228,21 @@ export class RecordStore {
     }
     this.#checkSize(values, 'data');
     const conn = this.#conn();
-    conn
-      .prepare(
-        `INSERT INTO ${quoteIdent(table.name)} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
-      )
-      .run(...values);
+    try {
+      conn
+        .prepare(
+          `INSERT INTO ${quoteIdent(table.name)} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
+        )
+        .run(...values);
+    } catch (error) {
+      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new BackendError('DUPLICATE_VALUE', `${table.name}/${objectId}: a record with this objectId already exists`, {
+          cause: error,
+          details: { path: 'objectId', received: objectId },
+        });
+      }
+      throw error;
+    }
     for (const { column, ids } of relationOps) this.#relate(table.name, column.name, objectId, ids, true);
     const row: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];

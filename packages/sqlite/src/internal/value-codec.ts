@@ -114,7 +114,14 @@ export function encodeColumnValue(
   const kind = kindOf(value);
   switch (column.type) {
     case 'String':
-      if (kind === 'String') return value as string;
+      if (kind === 'String') {
+        if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+          throw new BackendError('INVALID_VALUE', `${path}: the string contains an unpaired UTF-16 surrogate and cannot be stored as text`, {
+            details: { path, expected: 'a well-formed string' },
+          });
+        }
+        return value as string;
+      }
       break;
     case 'Number':
       if (kind === 'Number') return value as number;
