@@ -1,26 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { WorkflowRuntime } from '../runtime/workflow-runtime';
+import { describe, it } from 'vitest';
+import { LocalSQLAdapter } from '@localbackend/sqlite';
 
 describe('scratch', () => {
-  it('runs fixtures in workers', async () => {
-    const runtime = new WorkflowRuntime({});
-    for (const f of ['example-cf-api-test-post.json', 'example-cf-no-auth-ok-expression-js.json']) {
-      runtime.load(JSON.parse(readFileSync(`/work/shared/fixtures/noodl/${f}`, 'utf8')), { source: f });
-    }
-    let t = Date.now();
-    await runtime.start();
-    console.log('start', Date.now() - t);
-    t = Date.now();
-    const a = await runtime.run('API/test/POST', { body: '{"param1":"x"}' });
-    console.log(a, Date.now() - t);
-    const b = await runtime.run('Simple/No Auth OK', { body: '' });
-    console.log(b);
-    const c = await runtime.run('Simple/Failure Result', {});
-    console.log(c);
-    console.log(await runtime.run('nope', {}));
-    console.log(await runtime.listRuns());
-    expect(a.body).toBe('{"result":{"test":"x post ok"}}');
-    await runtime.close();
+  it('sqlite', async () => {
+    const a = new LocalSQLAdapter(':memory:');
+    await a.connect();
+    const events: unknown[] = [];
+    a.on('create', (e) => events.push(e));
+    const r = await a.create({ collection: 'Todo', data: { title: 'x', due: new Date(), n: 1 } });
+    console.log(r, await a.getSchema());
+    console.log(await a.query({ collection: 'Todo', where: { n: { $gt: 0 } } }));
+    await a.create({ collection: '_WorkflowRun', objectId: 'abc', data: { workflow: 'x', input: '{}' } });
+    console.log(await a.query({ collection: '_WorkflowRun' }));
+    try { await a.transaction(async (tx) => { await tx.create({ collection: 'Todo', data: { title: 'y' } }); throw new Error('no'); }); } catch (e) { console.log('rolled back', (e as Error).message); }
+    console.log(events.length);
+    console.log(await a.aggregate({ collection: 'Todo', aggregates: { s: { sum: 'n' } }, where: { n: { $gt: 5 } } }));
+    let t = performance.now();
+    for (let i = 0; i < 1000; i++) await a.getSchema();
+    console.log('getSchema us', (performance.now() - t));
   });
 });

@@ -2,7 +2,7 @@ import type { NodeDefinition } from '../catalog/node-definition';
 import { componentInputsNode, componentOutputsNode } from '../engine/instantiate';
 import { requestNode, responseNode } from './cloud-nodes';
 import { expressionNode, functionNode } from './code-nodes';
-import { dbChangeTriggerNode, scheduleTriggerNode, webhookTriggerNode } from './trigger-nodes';
+import { localDeleteNode, localInsertNode, localQueryNode, localUpdateNode } from './local-nodes';
 import {
   andNode,
   booleanNode,
@@ -18,9 +18,26 @@ import {
   substringNode,
   uniqueIdNode,
 } from './logic-nodes';
+import { createObjectNode, objectNode, setObjectNode } from './object-nodes';
+import {
+  addRelationNode,
+  aggregateNode,
+  configNode,
+  createRecordNode,
+  deleteRecordNode,
+  filterRecordsNode,
+  queryRecordsNode,
+  recordNode,
+  removeRelationNode,
+  setRecordNode,
+} from './record-nodes';
+import { restNode } from './rest-node';
+import { runTasksNode } from './run-tasks-node';
+import { dbChangeTriggerNode, scheduleTriggerNode, webhookTriggerNode } from './trigger-nodes';
 
 /**
- * Every node type shipped with `@localbackend/workflows`.
+ * Every node type shipped with `@localbackend/workflows`: Noodl's cloud nodes and the new local
+ * database and trigger nodes.
  *
  * @example
  * ```ts
@@ -30,6 +47,7 @@ import {
 export const builtInNodes: readonly NodeDefinition[] = [
   requestNode,
   responseNode,
+  aggregateNode,
   functionNode,
   expressionNode,
   conditionNode,
@@ -45,8 +63,26 @@ export const builtInNodes: readonly NodeDefinition[] = [
   uniqueIdNode,
   booleanToStringNode,
   dateToStringNode,
+  queryRecordsNode,
+  recordNode,
+  createRecordNode,
+  setRecordNode,
+  deleteRecordNode,
+  addRelationNode,
+  removeRelationNode,
+  filterRecordsNode,
+  configNode,
+  objectNode,
+  createObjectNode,
+  setObjectNode,
+  runTasksNode,
+  restNode,
   componentInputsNode,
   componentOutputsNode,
+  localQueryNode,
+  localInsertNode,
+  localUpdateNode,
+  localDeleteNode,
   scheduleTriggerNode,
   dbChangeTriggerNode,
   webhookTriggerNode,

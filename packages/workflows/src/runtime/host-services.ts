@@ -185,7 +185,10 @@ export const SCHEMA_TTL_MS = 2_000;
  */
 export class SchemaCache {
   readonly #cache: CachedValue<SchemaDefinition>;
-  readonly #listener = (): void => this.#cache.invalidate();
+  readonly #listener = (event: { readonly collection: string }): void => {
+    // System collections (`_WorkflowRun`...) are not part of the user schema.
+    if (!event.collection.startsWith('_')) this.#cache.invalidate();
+  };
   readonly #events: readonly ChangeEventType[] = ['create', 'save', 'delete'];
   #listening = false;
 

@@ -1,0 +1,99 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowRuntime } from '../src/runtime/workflow-runtime';
+import { project, scriptFunction } from './support/build-workflow';
+
+/** A /health endpoint on the main thread and a client that measures its latency every 20 ms. */
+async function startProbe(): Promise<{ stop: () => Promise<number[]> }> {
+  const server: Server = createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      latencies.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      await new Promise((r) => server.close(r));
+      return latencies;
+    },
+  };
+}
+
+const ok = scriptFunction('ok', 'Outputs.value = "fine"; Outputs.Done();');
+
+describe('isolation of runaway workflows (worker threads)', () => {
+  let runtime: WorkflowRuntime;
+
+  beforeAll(async () => {
+    runtime = new WorkflowRuntime({
+      workers: 2,
+      timeoutMs: 4_000,
+      scriptTimeoutMs: 300,
+      stallTimeoutMs: 1_000,
+      maxMemoryMb: 64,
+      records: false,
+    });
+    runtime.load(
+      project(
+        ok,
+        scriptFunction('syncLoop', 'while (true) {}'),
+        scriptFunction('microtaskLoop', 'await null; for (;;) { await null; }'),
+        scriptFunction('timerLoop', 'for (;;) { await new Promise((r) => setTimeout(r, 1)); }'),
+        scriptFunction('allocate', 'const hoard = []; for (;;) { hoard.push(new Array(1e6).fill(Math.random())); }'),
+        scriptFunction('allocateAsync', 'const hoard = []; for (;;) { hoard.push(new Array(2e5).fill(Math.random())); await new Promise((r) => setImmediate(r)); }'),
+      ),
+      { source: 'runaway' },
+    );
+    await runtime.start();
+  });
+
+  afterAll(async () => {
+    await runtime.close();
+  });
+
+  it.each([
+    ['syncLoop', 'TIMEOUT', 2_000],
+    ['microtaskLoop', 'TIMEOUT', 3_000],
+    ['timerLoop', 'TIMEOUT', 6_000],
+    ['allocate', 'RESOURCE_LIMIT', 4_000],
+    ['allocateAsync', 'RESOURCE_LIMIT', 6_000],
+  ] as const)('%s fails with %s within its timeout while /health keeps answering within 100 ms', async (name, code, within) => {
+    const probe = await startProbe();
+    const started = performance.now();
+    const [runaway, healthy] = await Promise.all([
+      runtime.run(name, { body: '{}' }),
+      new Promise((r) => setTimeout(r, 50)).then(() => runtime.run('ok', { body: '{}' })),
+    ]);
+    const elapsed = performance.now() - started;
+    const latencies = await probe.stop();
+    expect(runaway.error?.code).toBe(code);
+    expect(runaway.statusCode).toBe(500);
+    expect(elapsed).toBeLessThan(within);
+    expect(latencies.length).toBeGreaterThan(5);
+    expect(Math.max(...latencies)).toBeLessThan(100);
+    // The healthy run either ran on the other worker, or was caught on the same one and says so.
+    if (healthy.statusCode === 200) expect(healthy.body).toBe('{"result":{"value":"fine"}}');
+    else expect(healthy.error?.code).toBe('UNAVAILABLE');
+    // Afterwards the pool is whole again and serves normally.
+    const after = await runtime.run('ok', { body: '{}' });
+    expect(after.body).toBe('{"result":{"value":"fine"}}');
+    expect(runtime.stats().workers).toBe(2);
+  });
+});
