@@ -5,7 +5,7 @@ import {
   type SortKey,
   type TableSchema,
 } from '@localbackend/adapter';
-import { compileNode, sourceOf, type CompileScope } from './internal/compile-node';
+import { compileNode, pgDistance, sourceOf, type CompileScope } from './internal/compile-node';
 import { errorAt } from './internal/loc';
 import type { Tracker } from './internal/parse-context';
 import { checkRef, schemaInfo, type SchemaInfo } from './internal/schema-info';
@@ -275,12 +275,11 @@ function orderBy(
     const type = checkRef(near.field, 'where', s.info);
     const src = sourceOf(s, near.field, type);
     if (pg) {
-      const p = (get: (n: NearNode) => number): string => `${s.w.bind(near, get)}::float8`;
-      const rad = String(Math.PI / 180);
-      const a = `sin(((${p((n) => n.point.latitude)} - ${src.lat()}) * ${rad}) / 2)`;
-      const b = `sin(((${p((n) => n.point.longitude)} - ${src.lon()}) * ${rad}) / 2)`;
-      const h = `power(${a}, 2) + cos(${src.lat()} * ${rad}) * cos(${p((n) => n.point.latitude)} * ${rad}) * power(${b}, 2)`;
-      parts.push(`(2 * asin(least(1, sqrt(${h})))) ASC`);
+      const lat = src.lat();
+      const lon = src.lon();
+      const plat = `${s.w.bind(near, (n) => n.point.latitude)}::float8`;
+      const plon = `${s.w.bind(near, (n) => n.point.longitude)}::float8`;
+      parts.push(`${pgDistance(lat, lon, plat, plon)} ASC`);
     } else {
       parts.push(
         `lb_geo_distance(${src.lat()}, ${src.lon()}, ${s.w.bind(near, (n) => n.point.latitude)}, ${s.w.bind(near, (n) => n.point.longitude)}) ASC`,

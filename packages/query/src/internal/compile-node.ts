@@ -365,9 +365,9 @@ function compileWithin(s: CompileScope, node: WithinNode, where: string): string
     const edges = (n: WithinNode): string =>
       JSON.stringify(polygonEdges((n.shape as unknown as { points: readonly Point[] }).points));
     if (!pg) return `lb_geo_in_polygon(${src.lat()}, ${src.lon()}, ${s.w.bind(node, edges)})`;
-    const e = (i: number): string => `("$g".e ->> ${i})::float8`;
     const edgeList = s.w.bind(node, edges);
-    return `((SELECT count(*) FROM jsonb_array_elements(${edgeList}::jsonb) AS "$g"(e) WHERE (${e(1)} > ${src.lat()}) <> (${e(3)} > ${src.lat()}) AND ${src.lon()} < (${e(2)} - ${e(0)}) * (${src.lat()} - ${e(1)}) / NULLIF(${e(3)} - ${e(1)}, 0) + ${e(0)}) % 2 = 1)`;
+    const inner = `SELECT ("$g".e ->> 0)::float8 AS x1, ("$g".e ->> 1)::float8 AS y1, ("$g".e ->> 2)::float8 AS x2, ("$g".e ->> 3)::float8 AS y2, ${src.lat()} AS la, ${src.lon()} AS lo FROM jsonb_array_elements(${edgeList}::jsonb) AS "$g"(e)`;
+    return `((SELECT count(*) FROM (${inner}) AS "$h" WHERE (y1 > la) <> (y2 > la) AND CASE WHEN abs(y2 - y1) < 1e-100 THEN FALSE ELSE lo < (${pgFlush('(x2 - x1)')} * ${pgFlush('(la - y1)')}) / (y2 - y1) + x1 END) % 2 = 1)`;
   }
   if (shape?.type === 'centerSphere') {
     checkPoint(shape.center, where);
@@ -410,12 +410,28 @@ function distanceSql<T extends object>(
   if (!isPg(s)) {
     return `lb_geo_distance(${src.lat()}, ${src.lon()}, ${s.w.bind(node, lat2)}, ${s.w.bind(node, lon2)})`;
   }
-  // Same operations, in the same order, as geoDistance() in semantics.ts.
-  const p = (get: (n: T) => number): string => `${s.w.bind(node, get)}::float8`;
-  const a = `sin(((${p(lat2)} - ${src.lat()}) * ${RAD}) / 2)`;
-  const b = `sin(((${p(lon2)} - ${src.lon()}) * ${RAD}) / 2)`;
-  const h = `power(${a}, 2) + cos(${src.lat()} * ${RAD}) * cos(${p(lat2)} * ${RAD}) * power(${b}, 2)`;
-  return `(2 * asin(least(1, sqrt(${h}))))`;
+  return pgDistance(
+    src.lat(),
+    src.lon(),
+    `${s.w.bind(node, lat2)}::float8`,
+    `${s.w.bind(node, lon2)}::float8`,
+  );
+}
+
+function pgFlush(x: string): string {
+  return `CASE WHEN abs(${x}) < 1e-100 THEN 0::float8 ELSE ${x} END`;
+}
+
+/**
+ * Haversine on Postgres: the same operations, in the same order, as geoDistance() in
+ * semantics.ts, computed once per row through nested derived tables.
+ */
+export function pgDistance(lat1: string, lon1: string, lat2: string, lon2: string): string {
+  const s1 = `SELECT ${lat1} AS l1, ${lon1} AS o1, ${lat2} AS l2, ${lon2} AS o2`;
+  const s2 = `SELECT l1, l2, ${pgFlush('(l2 - l1)')} AS dl, ${pgFlush('(o2 - o1)')} AS dn FROM (${s1}) AS "$g1"`;
+  const s3 = `SELECT l1, l2, ${pgFlush(`sin((dl * ${RAD}) / 2)`)} AS a, ${pgFlush(`sin((dn * ${RAD}) / 2)`)} AS b FROM (${s2}) AS "$g2"`;
+  const s4 = `SELECT a, b, cos(${pgFlush('l1')} * ${RAD}) AS c1, cos(${pgFlush('l2')} * ${RAD}) AS c2 FROM (${s3}) AS "$g3"`;
+  return `(SELECT 2 * asin(least(1, sqrt(a * a + c1 * c2 * (b * b)))) FROM (${s4}) AS "$g4")`;
 }
 
 function stringMatchSql(

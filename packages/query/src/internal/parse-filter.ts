@@ -234,6 +234,8 @@ function parseVisualGroup(
       out.push(parseFilter(item, il, ctx, depth + 1));
     }
   }
+  // Noodl: a group without (remaining) rules is no filter at all, whatever its combinator.
+  if (out.length === 0) return N.TRUE;
   return combinator === 'and' ? N.and(out) : N.or(out);
 }
 

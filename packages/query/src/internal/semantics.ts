@@ -61,14 +61,30 @@ export function geoOf(value: unknown): { lat: number; lon: number } | undefined 
 
 const RAD = Math.PI / 180;
 
+/** Values closer to zero than this count as zero in geo arithmetic. */
+export const GEO_FLUSH = 1e-100;
+
 /**
- * Great-circle distance in radians between two points given in degrees (haversine). The same
- * formula, operation by operation, is emitted as SQL for Postgres.
+ * Zero for |x| < 1e-100. Postgres raises "value out of range: underflow" when a product or power
+ * of non-zero values rounds to zero; flushing tiny values first (in JS and SQL alike) keeps every
+ * intermediate result far from that, and both sides compute the same numbers.
+ */
+export function flush(x: number): number {
+  return Math.abs(x) < GEO_FLUSH ? 0 : x;
+}
+
+/**
+ * Great-circle distance in radians between two points given in degrees (haversine). The Postgres
+ * SQL performs the same operations in the same order.
  */
 export function geoDistance(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const a = Math.sin(((lat2 - lat1) * RAD) / 2);
-  const b = Math.sin(((lon2 - lon1) * RAD) / 2);
-  const h = a * a + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * (b * b);
+  const dLat = flush(lat2 - lat1);
+  const dLon = flush(lon2 - lon1);
+  const a = flush(Math.sin((dLat * RAD) / 2));
+  const b = flush(Math.sin((dLon * RAD) / 2));
+  const c1 = Math.cos(flush(lat1) * RAD);
+  const c2 = Math.cos(flush(lat2) * RAD);
+  const h = a * a + c1 * c2 * (b * b);
   return 2 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
@@ -95,7 +111,9 @@ export function polygonEdges(
 export function pointInPolygon(lat: number, lon: number, edges: PolygonEdges): boolean {
   let inside = false;
   for (const [x1, y1, x2, y2] of edges) {
-    if (y1 > lat !== y2 > lat && lon < ((x2 - x1) * (lat - y1)) / (y2 - y1) + x1) inside = !inside;
+    if (y1 > lat === y2 > lat) continue;
+    const den = flush(y2 - y1);
+    if (den !== 0 && lon < (flush(x2 - x1) * flush(lat - y1)) / den + x1) inside = !inside;
   }
   return inside;
 }
