@@ -279,6 +279,8 @@ export class BackendManager extends EventEmitter {
   readonly #lock = new KeyedLock();
   readonly #backups: BackupScheduler;
   #hostModule: Promise<HostModule> | undefined;
+  readonly #runStateQueue = new Map<string, Promise<void>>();
+  readonly #owner = randomBytes(8).toString('hex');
   #initialized = false;
 
   constructor(options: BackendManagerOptions = {}) {
@@ -569,7 +571,7 @@ export class BackendManager extends EventEmitter {
       const paths = this.paths(id);
       if (!(await exists(paths.dir))) throw notFound(id);
       await this.#stopLocked(id);
-      const external = await readLiveRunState(paths.runState);
+      const external = await readLiveRunState(paths.runState, this.#owner);
       if (external !== undefined) {
         throw new BackendError(
           'UNAVAILABLE',
@@ -667,7 +669,7 @@ export class BackendManager extends EventEmitter {
     const runner = this.#runners.get(id);
     if (runner !== undefined) return statusOf(id, runner);
     const paths = this.paths(id);
-    const external = await readLiveRunState(paths.runState);
+    const external = await readLiveRunState(paths.runState, this.#owner);
     if (external !== undefined) {
       return {
         id,
@@ -709,7 +711,7 @@ export class BackendManager extends EventEmitter {
     assertBackendId(id);
     const runner = this.#runners.get(id);
     if (runner !== undefined) return runner.call('health', [], 10_000);
-    const external = await readLiveRunState(this.paths(id).runState);
+    const external = await readLiveRunState(this.paths(id).runState, this.#owner);
     if (external === undefined) {
       throw new BackendError('UNAVAILABLE', `backend "${id}" is not running`, { details: { id } });
     }
@@ -980,7 +982,7 @@ export class BackendManager extends EventEmitter {
     await this.#lock.run(id, async () => {
       const external = this.#runners.has(id)
         ? undefined
-        : await readLiveRunState(this.paths(id).runState);
+        : await readLiveRunState(this.paths(id).runState, this.#owner);
       if (external !== undefined) {
         throw new BackendError(
           'UNAVAILABLE',
@@ -1076,7 +1078,7 @@ export class BackendManager extends EventEmitter {
       const config = await this.#readConfig(id);
       const paths = this.paths(id);
       if (access === 'write') {
-        const external = await readLiveRunState(paths.runState);
+        const external = await readLiveRunState(paths.runState, this.#owner);
         if (external !== undefined) {
           throw new BackendError(
             'UNAVAILABLE',
@@ -1196,7 +1198,7 @@ export class BackendManager extends EventEmitter {
     }
     const config = await this.#readConfig(id);
     const paths = this.paths(id);
-    const external = await readLiveRunState(paths.runState);
+    const external = await readLiveRunState(paths.runState, this.#owner);
     if (external !== undefined) {
       throw new BackendError(
         'UNAVAILABLE',
@@ -1241,7 +1243,7 @@ export class BackendManager extends EventEmitter {
       options,
       logger,
       onState: (state: BackendState, runner: BackendRunner) => {
-        void this.#onState(id, config, state, runner);
+        this.#onState(id, config, state, runner);
       },
       resolvePortConflict: async (taken: number) => {
         const next = await this.#movePort(id, taken, config.settings.host);
@@ -1287,8 +1289,10 @@ export class BackendManager extends EventEmitter {
       this.#runners.delete(id);
       this.#ports.release(reservedPort);
       logger.error('backend failed to start', { error: toBackendError(error).message });
+      await this.#runStateIO(id, () => removeRunState(paths.runState));
       throw toBackendError(error);
     }
+    await this.#runStateIO(id, async () => undefined);
     if (config.settings.backup.cron !== null) this.#scheduleBackups(config);
   }
 
@@ -1301,13 +1305,13 @@ export class BackendManager extends EventEmitter {
     } finally {
       this.#runners.delete(id);
       this.#ports.release(runner.port);
-      await removeRunState(this.paths(id).runState);
+      await this.#runStateIO(id, () => removeRunState(this.paths(id).runState));
     }
   }
 
   async #stopExternal(id: string): Promise<void> {
     const paths = this.paths(id);
-    const external = await readLiveRunState(paths.runState);
+    const external = await readLiveRunState(paths.runState, this.#owner);
     if (external === undefined) return;
     if (external.mode === 'in-process') {
       throw new BackendError(
@@ -1333,7 +1337,10 @@ export class BackendManager extends EventEmitter {
     }
     // The supervisor removes run.json when it sees the exit; wait briefly for it.
     const until = Date.now() + 2000;
-    while (Date.now() < until && (await readLiveRunState(paths.runState)) !== undefined) {
+    while (
+      Date.now() < until &&
+      (await readLiveRunState(paths.runState, this.#owner)) !== undefined
+    ) {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -1349,25 +1356,31 @@ export class BackendManager extends EventEmitter {
     return port;
   }
 
-  async #onState(
-    id: string,
-    config: BackendConfig,
-    state: BackendState,
-    runner: BackendRunner,
-  ): Promise<void> {
+  #onState(id: string, config: BackendConfig, state: BackendState, runner: BackendRunner): void {
     const paths = this.paths(id);
     if (state === 'running' && runner.pid !== undefined) {
       const runState: RunState = {
         pid: runner.pid,
         supervisorPid: process.pid,
+        owner: this.#owner,
         mode: runner.mode,
         port: runner.port,
         host: config.settings.host,
         startedAt: (runner.startedAt ?? new Date()).toISOString(),
       };
-      await writeRunState(paths.runState, runState).catch(() => undefined);
-    } else if (state === 'stopped') {
-      await removeRunState(paths.runState).catch(() => undefined);
+      this.#runStateIO(id, () => writeRunState(paths.runState, runState));
+    } else if (state === 'stopped' || (state === 'crashed' && !runner.restartPending)) {
+      this.#runStateIO(id, () => removeRunState(paths.runState));
+    }
+    if (state === 'stopped') {
+      // Stopped from outside (SIGTERM to the child): forget the runner and free its port.
+      void this.#lock.run(id, async () => {
+        if (this.#runners.get(id) === runner && runner.state === 'stopped') {
+          this.#runners.delete(id);
+          this.#ports.release(runner.port);
+          this.#backups.unschedule(id);
+        }
+      });
     }
     const event: BackendStatusEvent = {
       id,
@@ -1379,6 +1392,18 @@ export class BackendManager extends EventEmitter {
       ...(runner.lastError === undefined || state === 'running' ? {} : { error: runner.lastError }),
     };
     this.emit('status', event);
+  }
+
+  /** Queues a run.json write/removal for a backend (in order). */
+  #runStateIO(id: string, work: () => Promise<void>): Promise<void> {
+    const next = (this.#runStateQueue.get(id) ?? Promise.resolve())
+      .then(work)
+      .catch(() => undefined);
+    this.#runStateQueue.set(id, next);
+    void next.then(() => {
+      if (this.#runStateQueue.get(id) === next) this.#runStateQueue.delete(id);
+    });
+    return next;
   }
 
   #scheduleBackups(config: BackendConfig): void {

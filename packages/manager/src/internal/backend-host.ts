@@ -6,8 +6,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { assertCollectionName, isValidObjectId } from '@localbackend/adapter';
-import { LocalBackendServer, type FunctionRunner } from '@localbackend/server';
+import { LocalBackendServer } from '@localbackend/server';
 import { LocalSQLAdapter } from '@localbackend/sqlite';
+import { WorkflowRuntime, type WorkflowWatcher } from '@localbackend/workflows';
 import { createHealthSampler } from '../health-report';
 import type { ColdHost, HostLog, ServingHost } from './backend-host-types';
 import type { DataMethods, HostStartOptions } from './host-protocol';
@@ -126,26 +127,6 @@ export async function openColdHost(
   };
 }
 
-// The workflow package is loaded by name at run time; its shape is checked here.
-interface WorkflowRuntimeInstance extends FunctionRunner {
-  [key: string]: unknown;
-}
-interface WorkflowsModule {
-  WorkflowRuntime: new (options: Record<string, unknown>) => WorkflowRuntimeInstance;
-}
-
-async function callOptional(
-  target: Record<string, unknown>,
-  names: readonly string[],
-  ...args: unknown[]
-): Promise<unknown> {
-  for (const name of names) {
-    const fn = target[name];
-    if (typeof fn === 'function') return (fn as (...a: unknown[]) => unknown).apply(target, args);
-  }
-  return undefined;
-}
-
 /** Starts serving a backend directory. */
 export async function startServingHost(
   options: HostStartOptions,
@@ -155,17 +136,13 @@ export async function startServingHost(
   await adapter.connect();
   const workflowsDir = options.workflowsPath ?? path.join(options.dir, 'workflows');
   await fs.mkdir(workflowsDir, { recursive: true });
-  let runtime: WorkflowRuntimeInstance | undefined;
+  const runtime = new WorkflowRuntime({ adapter, workers: 1 });
+  let watcher: WorkflowWatcher | undefined;
   let server: LocalBackendServer | undefined;
+  runtime.on('error', ({ reason, path: file }) => log.warn('workflow error', { reason, file }));
+  runtime.on('load', (result) => log.info('workflow loaded', { source: result.source }));
   try {
-    const workflows =
-      (await import('@localbackend/workflows')) as unknown as Partial<WorkflowsModule>;
-    if (typeof workflows.WorkflowRuntime === 'function') {
-      runtime = new workflows.WorkflowRuntime({ adapter, logger: log });
-      await callOptional(runtime, ['watch', 'loadDirectory'], workflowsDir);
-    } else {
-      log.warn('workflow runtime not available; /functions will answer 404');
-    }
+    watcher = await runtime.watch(workflowsDir);
     server = new LocalBackendServer({
       id: options.id,
       name: options.name,
@@ -176,12 +153,12 @@ export async function startServingHost(
       masterKey: options.masterKey,
       logger: log,
       workflowsPath: workflowsDir,
-      ...(runtime === undefined ? {} : { functionRunner: runtime }),
+      functionRunner: runtime,
     });
     await server.start();
   } catch (error) {
-    if (runtime !== undefined)
-      await callOptional(runtime, ['close', 'stop', 'dispose']).catch(() => undefined);
+    await watcher?.close().catch(() => undefined);
+    await runtime.close().catch(() => undefined);
     await adapter.disconnect().catch(() => undefined);
     throw error;
   }
@@ -199,15 +176,9 @@ export async function startServingHost(
     port,
     ...dataMethods(adapter, schemaPathOf(options)),
     async reloadWorkflows() {
-      if (runtime === undefined) return { workflows: 0 };
-      const result = await callOptional(runtime, ['reload', 'loadDirectory'], workflowsDir);
-      const names = await fs.readdir(workflowsDir).catch(() => [] as string[]);
-      return {
-        workflows:
-          typeof result === 'number'
-            ? result
-            : names.filter((n) => n.endsWith('.workflow.json')).length,
-      };
+      const { loaded, errors } = await runtime.loadDirectory(workflowsDir);
+      for (const e of errors) log.warn('workflow not loaded', { file: e.path, reason: e.reason });
+      return { workflows: loaded.length };
     },
     async health() {
       return sample();
@@ -215,7 +186,8 @@ export async function startServingHost(
     stop() {
       stopped ??= (async () => {
         await runningServer.stop();
-        if (runtime !== undefined) await callOptional(runtime, ['close', 'stop', 'dispose']);
+        await watcher?.close().catch(() => undefined);
+        await runtime.close();
         await adapter.disconnect();
       })();
       return stopped;

@@ -180,7 +180,7 @@ describe('ChildBackendRunner', () => {
     logger.close();
     const entries = await readLogEntries(logger.file, 50);
     expect(entries.map((e) => e.msg)).toEqual(
-      expect.arrayContaining(['fake listening', 'backend started', 'backend stopped']),
+      expect.arrayContaining(['fake listening', 'backend started', 'backend process exited']),
     );
     expect(entries.every((e) => e.backend === 'fake' && typeof e.time === 'string')).toBe(true);
   });

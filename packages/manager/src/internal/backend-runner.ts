@@ -24,6 +24,8 @@ export interface BackendRunner {
   readonly startedAt: Date | undefined;
   readonly restarts: number;
   readonly lastError: string | undefined;
+  /** True while a restart after a crash is scheduled. */
+  readonly restartPending: boolean;
   /** Resolves once the backend answers requests; rejects with a BackendError otherwise. */
   start(): Promise<void>;
   call<M extends HostMethod>(
@@ -95,6 +97,7 @@ export class ChildBackendRunner implements BackendRunner {
   #lastError: string | undefined;
   #stopping = false;
   #restartTimer: NodeJS.Timeout | undefined;
+  #restartPending = false;
   #stableTimer: NodeJS.Timeout | undefined;
   #callId = 0;
   readonly #pending = new Map<number, PendingCall>();
@@ -124,6 +127,9 @@ export class ChildBackendRunner implements BackendRunner {
   get lastError(): string | undefined {
     return this.#lastError;
   }
+  get restartPending(): boolean {
+    return this.#restartPending;
+  }
 
   async start(): Promise<void> {
     if (this.#state === 'running') return;
@@ -144,6 +150,7 @@ export class ChildBackendRunner implements BackendRunner {
       clearTimeout(this.#restartTimer);
       this.#restartTimer = undefined;
     }
+    this.#restartPending = false;
     if (this.#stableTimer !== undefined) {
       clearTimeout(this.#stableTimer);
       this.#stableTimer = undefined;
@@ -355,7 +362,7 @@ export class ChildBackendRunner implements BackendRunner {
         if (this.#child !== child) return;
         if (this.#stableTimer !== undefined) clearTimeout(this.#stableTimer);
         if (this.#stopping || expectedExit) {
-          o.logger.info('backend stopped', { how: describeExit(code, signal) });
+          o.logger.info('backend process exited', { how: describeExit(code, signal) });
           this.#child = undefined;
           this.#setState('stopped');
           return;
@@ -379,26 +386,27 @@ export class ChildBackendRunner implements BackendRunner {
     this.#child = undefined;
     this.#consecutiveCrashes++;
     this.#lastError = `process ${reason}`;
+    const max = this.#o.maxConsecutiveCrashes ?? 10;
+    const giveUp = this.#consecutiveCrashes > max;
+    this.#restartPending = this.#o.autoRestart !== false && !this.#stopping && !giveUp;
     this.#o.logger.error('backend crashed', {
       reason,
       consecutiveCrashes: this.#consecutiveCrashes,
     });
-    this.#setState('crashed');
-    const max = this.#o.maxConsecutiveCrashes ?? 10;
-    if (this.#o.autoRestart === false || this.#stopping) return;
-    if (this.#consecutiveCrashes > max) {
+    if (giveUp) {
+      this.#lastError = `process ${reason}; gave up after ${this.#consecutiveCrashes} crashes in a row`;
       this.#o.logger.error('giving up restarting after repeated crashes', {
         crashes: this.#consecutiveCrashes,
       });
-      this.#lastError = `process ${reason}; gave up after ${this.#consecutiveCrashes} crashes in a row`;
-      this.#setState('crashed');
-      return;
     }
+    this.#setState('crashed');
+    if (!this.#restartPending) return;
     const delays = this.#o.restartDelaysMs ?? DEFAULT_RESTART_DELAYS;
     const delay = delays[Math.min(this.#consecutiveCrashes - 1, delays.length - 1)] ?? 1000;
     this.#o.logger.info('restarting backend', { inMs: delay });
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
+      this.#restartPending = false;
       if (this.#stopping) return;
       this.#restarts++;
       this.#setState('starting');
@@ -455,6 +463,9 @@ export class InProcessBackendRunner implements BackendRunner {
   }
   get restarts(): number {
     return 0;
+  }
+  get restartPending(): boolean {
+    return false;
   }
   get lastError(): string | undefined {
     return this.#lastError;

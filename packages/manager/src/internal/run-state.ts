@@ -7,6 +7,8 @@ export interface RunState {
   readonly pid: number;
   /** The process that supervises it (the manager / CLI); equals `pid` in-process. */
   readonly supervisorPid: number;
+  /** A random id of the BackendManager instance supervising it (several may share a process). */
+  readonly owner: string;
   readonly mode: 'child' | 'in-process';
   readonly port: number;
   readonly host: string;
@@ -39,6 +41,7 @@ export async function readRunState(file: string): Promise<RunState | undefined> 
     return {
       pid: raw.pid,
       supervisorPid: raw.supervisorPid,
+      owner: typeof raw.owner === 'string' ? raw.owner : '',
       mode: raw.mode,
       port: raw.port,
       host: typeof raw.host === 'string' ? raw.host : '127.0.0.1',
@@ -49,11 +52,23 @@ export async function readRunState(file: string): Promise<RunState | undefined> 
   }
 }
 
-/** Reads run.json and returns it only when its processes are alive (a stale file is removed). */
-export async function readLiveRunState(file: string): Promise<RunState | undefined> {
+/**
+ * Reads run.json and returns it only when it describes a live backend of another manager than
+ * `self` (a stale file is removed).
+ */
+export async function readLiveRunState(file: string, self?: string): Promise<RunState | undefined> {
   const state = await readRunState(file);
   if (state === undefined) return undefined;
+  if (self !== undefined && state.owner === self) return undefined;
   if (isProcessAlive(state.pid)) return state;
+  // A crashed child whose supervisor is restarting it.
+  if (
+    state.mode === 'child' &&
+    state.supervisorPid !== process.pid &&
+    isProcessAlive(state.supervisorPid)
+  ) {
+    return state;
+  }
   await fs.rm(file, { force: true }).catch(() => undefined);
   return undefined;
 }
