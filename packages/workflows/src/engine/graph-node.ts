@@ -208,7 +208,11 @@ export class GraphNode implements NodeContext {
     if (this.deleted || this.host.ended) return;
     let queue = this.#queues.get(name);
     if (queue === undefined) this.#queues.set(name, (queue = []));
-    if (!this.#firstUpdateDone && queue.length > 0 && queue[0] !== true) queue.length = 0;
+    // First-update collapsing (§2.6): a chain of initial values collapses to the last one. Signal
+    // inputs never collapse: dropping the `false` of a pulse would leave the input stuck high.
+    if (!this.#firstUpdateDone && queue.length > 0 && queue[0] !== true && this.#inputs.get(name)?.type !== 'signal') {
+      queue.length = 0;
+    }
     queue.push(value);
     this.markDirty();
   }
