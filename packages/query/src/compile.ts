@@ -181,7 +181,10 @@ export function compileSelectWith(
   const columns =
     options.count === true ? 'COUNT(*) AS "count"' : selectList(options.select, scope.info);
   let sql = `SELECT ${columns} FROM ${from}`;
-  if (where !== undefined && !(where.kind === 'const' && where.value === true)) {
+  if (
+    where !== undefined &&
+    !(typeof where === 'object' && where?.kind === 'const' && where.value === true)
+  ) {
     sql += ` WHERE ${compileNode(scope, where, 'where', 0)}`;
   }
   if (options.count === true) return sql;

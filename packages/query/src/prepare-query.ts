@@ -9,7 +9,7 @@ import {
 import { isPlainObject } from './internal/loc';
 import type { Tracker } from './internal/parse-context';
 import { patternClassTag } from './internal/regex-pattern';
-import type { ParamRecipe } from './internal/sql-writer';
+import { checkPostgresParam, type ParamRecipe } from './internal/sql-writer';
 import { parseSelect } from './parse-select';
 import { parseSort } from './parse-sort';
 import { parseWhereWith } from './parse-where';
@@ -62,6 +62,9 @@ interface Entry {
 }
 
 const MAX_ENTRIES = 2000;
+
+/** Cache counters (internal; read by tests and the benchmark). */
+export const prepareQueryStats = { hits: 0, misses: 0 };
 const MAX_KEY_LENGTH = 16_384;
 const MAX_SCAN_DEPTH = 70;
 const NO_SCHEMA: TableSchema = Object.freeze({ name: '', columns: [] });
@@ -85,7 +88,7 @@ const VERBATIM = new Set([
   'order',
 ]);
 const PATTERNS = new Set(['$regex', 'matchesRegex', 'regex']);
-const SCALAR_TAGS = new Set(['s', 'n', 't', 'f', 'z', 'u', 'd']);
+const SCALAR_TAGS = new Set(['s', 'n', 'b', 'z', 'u', 'd']);
 
 /**
  * The shape of a raw filter: its structure with every value replaced by its type, except the
@@ -102,7 +105,8 @@ function shapeOf(v: unknown, parent: string, depth: number): string | undefined 
     case 'number':
       return 'n';
     case 'boolean':
-      return v ? 't' : 'f';
+      // Only $exists reads a boolean structurally; elsewhere it is a bound value.
+      return parent === '$exists' || parent === 'exists' ? (v ? 't' : 'f') : 'b';
     case 'undefined':
       return 'u';
     case 'object': {
@@ -248,13 +252,16 @@ export function prepareQuery(
           r.leaf < 0
             ? (r as { value: unknown }).value
             : (r as unknown as { get: (n: unknown) => unknown }).get(nodes[r.leaf]);
+        if (options.dialect === 'postgres') checkPostgresParam(parameters[i]);
       }
+      prepareQueryStats.hits++;
       return { sql: entry.sql, parameters };
     } catch (_error) {
       // A value that does not validate: the slow path reports it with the proper error.
       return prepareQuery(input, { ...options, cache: false });
     }
   }
+  prepareQueryStats.misses++;
   const tracker: Tracker = { leaves: [], index: new Map() };
   const bases: ('where' | 'limit' | 'skip')[] = [];
   const r = build(input, options, tracker, bases);

@@ -290,19 +290,15 @@ function geoFilter(field: string): fc.Arbitrary<unknown> {
           },
         },
       })),
-    fc
-      .array(point, { minLength: 3, maxLength: 5 })
-      .map((pts) => ({
-        [field]: { $geoWithin: { $polygon: pts.map((p) => [p.latitude, p.longitude]) } },
-      })),
+    fc.array(point, { minLength: 3, maxLength: 5 }).map((pts) => ({
+      [field]: { $geoWithin: { $polygon: pts.map((p) => [p.latitude, p.longitude]) } },
+    })),
     fc
       .array(point, { minLength: 3, maxLength: 5 })
       .map((pts) => ({ [field]: { withinPolygon: pts } })),
-    fc
-      .tuple(point, fc.double({ min: 0, max: 0.5, noNaN: true }))
-      .map(([p, r]) => ({
-        [field]: { $geoWithin: { $centerSphere: [[p.longitude, p.latitude], r] } },
-      })),
+    fc.tuple(point, fc.double({ min: 0, max: 0.5, noNaN: true })).map(([p, r]) => ({
+      [field]: { $geoWithin: { $centerSphere: [[p.longitude, p.latitude], r] } },
+    })),
   );
 }
 
@@ -474,14 +470,12 @@ function condition(f: Flavour): fc.Arbitrary<Record<string, unknown>> {
     },
     {
       weight: 2,
-      arbitrary: fc
-        .constantFrom('o1', 'o2', 'o3')
-        .map((o) => ({
-          $relatedTo: {
-            object: { __type: 'Pointer', className: 'Owner', objectId: o },
-            key: 'items',
-          },
-        })),
+      arbitrary: fc.constantFrom('o1', 'o2', 'o3').map((o) => ({
+        $relatedTo: {
+          object: { __type: 'Pointer', className: 'Owner', objectId: o },
+          key: 'items',
+        },
+      })),
     },
     {
       weight: 1,
@@ -515,14 +509,12 @@ function condition(f: Flavour): fc.Arbitrary<Record<string, unknown>> {
           visualRule('b', fc.boolean(), false),
           str(f).map((value) => ({ property: 's', operator: 'contain', value })),
           id.map((value) => ({ property: 'p', operator: 'points to', value })),
-          fc
-            .constantFrom('o1', 'o2')
-            .map((value) => ({
-              operator: 'related to',
-              relatedTo: 'Owner',
-              relationProperty: 'items',
-              value,
-            })),
+          fc.constantFrom('o1', 'o2').map((value) => ({
+            operator: 'related to',
+            relatedTo: 'Owner',
+            relationProperty: 'items',
+            value,
+          })),
         )
         .map((rule) => ({ combinator: 'and', rules: [rule] })),
     },

@@ -1,5 +1,7 @@
 import {
   BackendError,
+  isValidCollectionName,
+  isValidFieldName,
   type FieldRef,
   type FilterLiteral,
   type FilterNode,
@@ -142,6 +144,7 @@ export function evalNode(
       `filters may nest at most ${MAX_AST_DEPTH} levels deep`,
     );
   }
+  if (!ctx.trusted) checkNode(node);
   switch (node.kind) {
     case 'const':
       return node.value === true;
@@ -287,6 +290,74 @@ export function evalNode(
         `unknown filter node kind ${JSON.stringify((node as { kind?: unknown }).kind)}`,
       );
   }
+}
+
+const COMPARE_OPS = new Set(['eq', 'ne', 'lt', 'lte', 'gt', 'gte']);
+
+/** Shape checks for hand-built ASTs (parsed ones are valid by construction). */
+function checkNode(node: FilterNode): void {
+  const bad = (what: string): never => {
+    throw errorAt('INVALID_QUERY', 'where', `malformed filter node: ${what}`);
+  };
+  if (typeof node !== 'object' || node === null) bad('expected an object');
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      if (!Array.isArray(node.conditions)) bad('expected conditions');
+      break;
+    case 'compare':
+      if (!COMPARE_OPS.has(node.op)) bad(`unknown comparison ${JSON.stringify(node.op)}`);
+      break;
+    case 'in':
+    case 'all':
+      if (!Array.isArray(node.values)) bad('expected a list of values');
+      break;
+    case 'regex':
+      if (
+        typeof node.pattern !== 'string' ||
+        typeof node.flags !== 'string' ||
+        !/^[ims]*$/.test(node.flags)
+      ) {
+        bad('expected a pattern and flags from i, m, s');
+      }
+      try {
+        cachedRegExpCheck(node.pattern, node.flags);
+      } catch (_error) {
+        bad('invalid regular expression');
+      }
+      break;
+    case 'stringMatch':
+      if (
+        typeof node.value !== 'string' ||
+        !['contains', 'startsWith', 'endsWith'].includes(node.mode)
+      )
+        bad('expected a string and a mode');
+      break;
+    case 'text':
+      if (typeof node.search !== 'string') bad('expected a search string');
+      break;
+    case 'pointsTo':
+      if (!Array.isArray(node.objectIds) || node.objectIds.some((id) => typeof id !== 'string'))
+        bad('expected objectIds');
+      break;
+    case 'relatedTo':
+      if (
+        typeof node.object !== 'object' ||
+        node.object === null ||
+        !isValidCollectionName(node.object.className, { allowSystem: true }) ||
+        typeof node.object.objectId !== 'string' ||
+        !isValidFieldName(node.key)
+      ) {
+        bad('expected {object: {className, objectId}, key}');
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+function cachedRegExpCheck(pattern: string, flags: string): void {
+  regexTest('', pattern, flags);
 }
 
 const edgeCache = new WeakMap<object, ReturnType<typeof polygonEdges>>();

@@ -1,3 +1,4 @@
+import { typeMismatch } from './loc';
 import type { Tracker } from './parse-context';
 
 /** A SQL dialect the compiler emits. */
@@ -32,6 +33,7 @@ export class SqlWriter {
 
   /** Binds a value that does not depend on the filter's values (a JSON path, a constant). */
   value(value: unknown): string {
+    if (this.dialect === 'postgres') checkPostgresParam(value);
     this.params.push(value);
     this.recipes?.push({ leaf: -1, value });
     return this.placeholder();
@@ -39,7 +41,9 @@ export class SqlWriter {
 
   /** Binds a value computed from a leaf node; the cache recomputes it with `get`. */
   bind<T extends object>(node: T, get: (node: T) => unknown): string {
-    this.params.push(get(node));
+    const value = get(node);
+    if (this.dialect === 'postgres') checkPostgresParam(value);
+    this.params.push(value);
     if (this.recipes !== undefined) {
       const index = this.tracker!.index.get(node);
       if (index === undefined) this.cacheable = false;
@@ -52,4 +56,22 @@ export class SqlWriter {
 /** `"name"` — names are validated before they get here (letters, digits, `_`). */
 export function quoteIdent(name: string): string {
   return `"${name}"`;
+}
+
+/**
+ * Postgres text cannot hold NUL characters: a parameter containing one would be a SQL error, so it
+ * is a TYPE_MISMATCH here (also re-checked on compiled-shape cache hits).
+ */
+export function checkPostgresParam(value: unknown): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) {
+      throw typeMismatch(
+        'where',
+        'strings without NUL characters (Postgres text cannot hold them)',
+        value,
+      );
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) checkPostgresParam(item);
+  }
 }
