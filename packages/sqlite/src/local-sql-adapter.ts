@@ -332,6 +332,14 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     if (this.#connection === undefined) await this.#ensureConnected();
     const tx = this.#currentTx();
     if (tx !== undefined) return this.#inTransaction(tx, kind, context, work);
+    if (this.#gate.free) {
+      // fast path: nobody holds or waits for the connection; the work runs synchronously now
+      try {
+        return this.#now(kind, work);
+      } catch (error) {
+        if (!isBusyError(error)) throw mapSqliteError(error, context);
+      }
+    }
     return this.#withLockRetry(context, () => {
       if (this.#gate.free) return this.#now(kind, work);
       return this.#gate.run(() => this.#now(kind, work));

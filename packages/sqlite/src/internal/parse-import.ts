@@ -202,6 +202,16 @@ function convertValue(value: unknown): unknown {
   return out;
 }
 
+/** True when a record needs no conversion: plain keys, no nested values (the common import row). */
+function isPlainAlready(raw: Record<string, unknown>): boolean {
+  for (const key in raw) {
+    const value = raw[key];
+    if (key.charCodeAt(0) === 95 /* _ */ || DROPPED_KEYS.has(key)) return false;
+    if (typeof value === 'object' && value !== null) return false;
+  }
+  return true;
+}
+
 /** One Parse record (REST / dashboard JSON, or Parse's MongoDB export) as create() input. */
 function convertRecord(raw: unknown, path: string): Record<string, unknown> {
   if (!isPlainRecord(raw)) {
@@ -209,6 +219,7 @@ function convertRecord(raw: unknown, path: string): Record<string, unknown> {
       details: { path },
     });
   }
+  if (isPlainAlready(raw)) return raw;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined || DROPPED_KEYS.has(key)) continue;
@@ -230,14 +241,6 @@ function recordsOf(input: unknown): unknown[] {
   throw new BackendError('INVALID_VALUE', `records: expected an array of records or { results: [...] }, got ${describeValue(input)}`, {
     details: { path: 'records', expected: 'an array' },
   });
-}
-
-function relationCount(record: Record<string, unknown>): number {
-  let n = 0;
-  for (const value of Object.values(record)) {
-    if (isPlainRecord(value) && value.__op === 'AddRelation' && Array.isArray(value.objects)) n += value.objects.length;
-  }
-  return n;
 }
 
 /** Imports records in batches, each one transaction (`runBatch`). */
@@ -294,11 +297,24 @@ export async function importParseRecords(
         });
         return { done: 0, left: 0, related };
       }
+      const toCreate: Record<string, unknown>[] = [];
+      const indexes: number[] = [];
+      const positions = new Map<string, number>();
       slice.forEach((raw, i) => {
-        const path = `records[${start + i}]`;
-        const record = convertRecord(raw, path);
+        const record = convertRecord(raw, `records[${start + i}]`);
         const id = record.objectId;
         if (onConflict !== 'error' && typeof id === 'string' && isValidObjectId(id)) {
+          const earlier = positions.get(id);
+          if (earlier !== undefined) {
+            if (onConflict === 'skip') {
+              left++;
+              return;
+            }
+            toCreate[earlier] = record;
+            indexes[earlier] = start + i;
+            left++;
+            return;
+          }
           const table = store.findTable(collection);
           if (table !== undefined && store.row(table, id) !== undefined) {
             if (onConflict === 'skip') {
@@ -307,19 +323,19 @@ export async function importParseRecords(
             }
             store.remove(discard, collection, id);
           }
+          positions.set(id, toCreate.length);
         }
-        try {
-          store.create(discard, collection, record, undefined, { keepTimestamps: true, silent: true });
-        } catch (error) {
-          const mapped = mapSqliteError(error, { operation: 'importRecords', collection });
-          throw new BackendError(mapped.code, `${path}: ${mapped.message}`, {
-            details: { ...mapped.details, record: start + i },
-            cause: error,
-          });
-        }
-        related += relationCount(record);
-        done++;
+        toCreate.push(record);
+        indexes.push(start + i);
       });
+      related = store.createMany(collection, toCreate, { keepTimestamps: true, silent: true }, (k, error) => {
+        const mapped = mapSqliteError(error, { operation: 'importRecords', collection });
+        return new BackendError(mapped.code, `records[${indexes[k]!}]: ${mapped.message}`, {
+          details: { ...mapped.details, record: indexes[k]! },
+          cause: error,
+        });
+      });
+      done = toCreate.length;
       return { done, left, related };
     });
     imported += counts.done;

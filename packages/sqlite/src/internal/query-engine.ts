@@ -311,6 +311,7 @@ export class QueryEngine {
       relations: [],
       constrained: [],
       position: 0,
+      selectByIdSql: '',
     };
   }
 

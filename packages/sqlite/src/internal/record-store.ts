@@ -21,7 +21,7 @@ import { junctionTable, quoteIdent } from './identifiers';
 import { sqliteCode } from './sqlite-errors';
 import type { SchemaStore, TableInfo } from './schema-store';
 import { MAX_COLUMNS, normalizeTable } from './schema-validation';
-import type { SqliteConnection } from './sqlite-connection';
+import type { SqliteConnection, Statement } from './sqlite-connection';
 import {
   encodeColumnValue,
   inferColumn,
@@ -51,6 +51,25 @@ export interface CreateExtras {
   readonly silent?: boolean;
 }
 
+/** A validated, encoded row waiting to be inserted. */
+interface Built {
+  readonly table: TableInfo;
+  readonly names: string[];
+  readonly values: SqlValue[];
+  readonly objectId: string;
+  readonly relationOps: { column: ColumnDefinition; ids: string[] }[];
+}
+
+const MAX_ROWS_PER_INSERT = 64;
+const NO_RELATION_OPS: { column: ColumnDefinition; ids: string[] }[] = [];
+const MAX_BOUND_PARAMETERS = 30_000;
+
+function sameShape(a: Built, b: Built): boolean {
+  if (a.table !== b.table || a.names.length !== b.names.length) return false;
+  for (let i = 0; i < a.names.length; i++) if (a.names[i] !== b.names[i]) return false;
+  return true;
+}
+
 type Planned =
   | { readonly name: string; readonly path: string; readonly value: FieldValue; readonly op?: undefined }
   | { readonly name: string; readonly path: string; readonly op: FieldOperation; readonly value?: undefined };
@@ -63,6 +82,8 @@ interface Plan {
 }
 
 const IGNORED_KEYS = new Set(['ACL', 'className', '__type']);
+/** Field names already checked with `assertFieldName`. */
+const VALID_FIELD_NAMES = new Set<string>();
 
 function notFound(collection: string, objectId: string): BackendError {
   return new BackendError('NOT_FOUND', `${collection}/${objectId}: no such record`, {
@@ -96,6 +117,8 @@ export class RecordStore {
   readonly #conn: () => SqliteConnection;
   readonly #schema: SchemaStore;
   readonly #options: RecordStoreOptions;
+  readonly #statements = new Map<string, Statement>();
+  #statementGeneration = -1;
 
   constructor(conn: () => SqliteConnection, schema: SchemaStore, options: RecordStoreOptions) {
     this.#conn = conn;
@@ -127,9 +150,7 @@ export class RecordStore {
 
   /** The raw stored row of a record. */
   row(table: TableInfo, objectId: string): Record<string, unknown> | undefined {
-    return this.#conn()
-      .prepare(`SELECT * FROM ${quoteIdent(table.name)} WHERE "objectId" = ?`)
-      .get(objectId) as Record<string, unknown> | undefined;
+    return this.#conn().prepare(table.selectByIdSql).get(objectId) as Record<string, unknown> | undefined;
   }
 
   // ---- create ----------------------------------------------------------------------------------
@@ -141,6 +162,78 @@ export class RecordStore {
     explicitId: unknown,
     extras: CreateExtras = {},
   ): StoredRecord {
+    const built = this.#build(collection, data, explicitId, extras);
+    this.#insert(built, 0, 1, [built]);
+    for (const { column, ids } of built.relationOps) this.#relate(built.table.name, column.name, built.objectId, ids, true);
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < built.names.length; i++) row[built.names[i]!] = built.values[i];
+    const record = decodeRow(built.table, row);
+    if (extras.silent !== true) {
+      scope.events.push({ type: 'create', collection: built.table.name, objectId: built.objectId, object: record });
+    }
+    return record;
+  }
+
+  /**
+   * Creates many records without events (imports): every record is validated first, then rows
+   * of the same shape are written with multi-row INSERTs. `wrap(i, error)` turns an error of
+   * record `i` into the error to throw. Returns the number of junction rows written.
+   */
+  createMany(
+    collection: string,
+    inputs: readonly unknown[],
+    extras: CreateExtras,
+    wrap: (index: number, error: unknown) => Error,
+  ): number {
+    // Rows are written in chunks of one shape as they are validated, so that nothing lives long.
+    const pending: Built[] = [];
+    let firstIndex = 0;
+    let maxRows = 1;
+    let relations = 0;
+    const flush = () => {
+      if (pending.length === 0) return;
+      try {
+        this.#insert(pending[0]!, 0, pending.length, pending);
+      } catch (error) {
+        if (pending.length === 1) throw wrap(firstIndex, error);
+        // find the record that failed (the multi-row statement changed nothing)
+        for (let i = 0; i < pending.length; i++) {
+          try {
+            this.#insert(pending[i]!, i, i + 1, pending);
+          } catch (single) {
+            throw wrap(firstIndex + i, single);
+          }
+        }
+        throw error;
+      }
+      for (const item of pending) {
+        for (const { column, ids } of item.relationOps) {
+          this.#relate(item.table.name, column.name, item.objectId, ids, true);
+          relations += ids.length;
+        }
+      }
+      pending.length = 0;
+    };
+    for (let i = 0; i < inputs.length; i++) {
+      let built: Built;
+      try {
+        built = this.#build(collection, inputs[i], undefined, extras);
+      } catch (error) {
+        throw wrap(i, error);
+      }
+      if (pending.length > 0 && (pending.length >= maxRows || !sameShape(built, pending[0]!))) flush();
+      if (pending.length === 0) {
+        firstIndex = i;
+        maxRows = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_BOUND_PARAMETERS / built.names.length)));
+      }
+      pending.push(built);
+    }
+    flush();
+    return relations;
+  }
+
+  /** Validates one create and encodes its row (adds columns in auto mode). */
+  #build(collection: string, data: unknown, explicitId: unknown, extras: CreateExtras): Built {
     const plan = planFields(data, 'data');
     const rawId = explicitId ?? plan.objectId;
     let objectId: string;
@@ -152,8 +245,7 @@ export class RecordStore {
     let createdAt: string;
     let updatedAt: string;
     if (extras.keepTimestamps === true) {
-      const now = new Date().toISOString();
-      createdAt = timestamp(plan.createdAt, 'data.createdAt') ?? now;
+      createdAt = timestamp(plan.createdAt, 'data.createdAt') ?? new Date().toISOString();
       updatedAt = timestamp(plan.updatedAt, 'data.updatedAt') ?? createdAt;
     } else {
       createdAt = new Date().toISOString();
@@ -162,12 +254,10 @@ export class RecordStore {
     const table = this.#ensureSchema(collection, plan.fields, true);
     const names: string[] = ['objectId', 'createdAt', 'updatedAt'];
     const values: SqlValue[] = [objectId, createdAt, updatedAt];
-    const given = new Set<string>();
-    const relationOps: { column: ColumnDefinition; ids: string[] }[] = [];
+    let relationOps: { column: ColumnDefinition; ids: string[] }[] = NO_RELATION_OPS;
     for (const field of plan.fields) {
       const column = table.columns.get(field.name);
       if (column === undefined) continue; // null / Delete on a field auto mode did not create
-      given.add(field.name);
       let encoded: SqlValue | undefined;
       if (field.op === undefined) {
         encoded = encodeColumnValue(column, field.value, field.path);
@@ -193,6 +283,7 @@ export class RecordStore {
             encoded = null;
             break;
           case 'AddRelation':
+            if (relationOps === NO_RELATION_OPS) relationOps = [];
             relationOps.push({ column, ids: relationIds(column, op.objects, field.path) });
             encoded = undefined;
             break;
@@ -203,11 +294,16 @@ export class RecordStore {
         }
       }
       if (encoded === undefined) continue;
-      names.push(field.name);
-      values.push(encoded);
+      const at = names.indexOf(field.name);
+      if (at >= 0) values[at] = encoded;
+      else {
+        names.push(field.name);
+        values.push(encoded);
+      }
     }
     for (const column of table.constrained) {
-      if (given.has(column.name) && values[names.indexOf(column.name)] !== null) continue;
+      const at = names.indexOf(column.name);
+      if (at >= 0 && values[at] !== null) continue;
       if (column.defaultValue !== undefined) {
         const encoded = encodeColumnValue(
           column,
@@ -215,7 +311,6 @@ export class RecordStore {
           `data.${column.name}`,
         );
         if (encoded !== undefined) {
-          const at = names.indexOf(column.name);
           if (at >= 0) values[at] = encoded;
           else {
             names.push(column.name);
@@ -227,30 +322,52 @@ export class RecordStore {
       if (column.required === true) throw requiredField(collection, column.name);
     }
     this.#checkSize(values, 'data');
-    const conn = this.#conn();
+    return { table, names, values, objectId, relationOps };
+  }
+
+  /** Inserts rows `start..end` of `all` (all of the shape of `shape`) with one statement. */
+  #insert(shape: Built, start: number, end: number, all: readonly Built[]): void {
+    const count = end - start;
+    const statement = this.#insertStatement(shape, count);
     try {
-      conn
-        .prepare(
-          `INSERT INTO ${quoteIdent(table.name)} (${names.map(quoteIdent).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
-        )
-        .run(...values);
+      if (count === 1) statement.run(all[start]!.values);
+      else {
+        const width = shape.names.length;
+        const flat: SqlValue[] = new Array<SqlValue>(width * count);
+        for (let r = 0; r < count; r++) {
+          const values = all[start + r]!.values;
+          for (let c = 0; c < width; c++) flat[r * width + c] = values[c]!;
+        }
+        statement.run(flat);
+      }
     } catch (error) {
-      if (sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-        throw new BackendError('DUPLICATE_VALUE', `${table.name}/${objectId}: a record with this objectId already exists`, {
+      if (count === 1 && sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        const objectId = all[start]!.objectId;
+        throw new BackendError('DUPLICATE_VALUE', `${shape.table.name}/${objectId}: a record with this objectId already exists`, {
           cause: error,
           details: { path: 'objectId', received: objectId },
         });
       }
       throw error;
     }
-    for (const { column, ids } of relationOps) this.#relate(table.name, column.name, objectId, ids, true);
-    const row: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
-    const record = decodeRow(table, row);
-    if (extras.silent !== true) {
-      scope.events.push({ type: 'create', collection: table.name, objectId, object: record });
+  }
+
+  #insertStatement(shape: Built, rows: number): Statement {
+    if (this.#statementGeneration !== this.#schema.generation) {
+      this.#statements.clear();
+      this.#statementGeneration = this.#schema.generation;
     }
-    return record;
+    const key = `${shape.table.name}\u0001${rows}\u0001${shape.names.join('\u0001')}`;
+    let statement = this.#statements.get(key);
+    if (statement === undefined) {
+      const row = `(${shape.names.map(() => '?').join(', ')})`;
+      statement = this.#conn().db.prepare(
+        `INSERT INTO ${quoteIdent(shape.table.name)} (${shape.names.map(quoteIdent).join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`,
+      );
+      if (this.#statements.size > 200) this.#statements.clear();
+      this.#statements.set(key, statement);
+    }
+    return statement;
   }
 
   // ---- save ------------------------------------------------------------------------------------
@@ -530,15 +647,22 @@ function planFields(data: unknown, path: string): Plan {
       continue;
     }
     if (IGNORED_KEYS.has(name)) continue;
-    assertFieldName(name, fieldPath);
+    if (!VALID_FIELD_NAMES.has(name)) {
+      assertFieldName(name, fieldPath);
+      if (VALID_FIELD_NAMES.size > 10_000) VALID_FIELD_NAMES.clear();
+      VALID_FIELD_NAMES.add(name);
+    }
     if (isFieldOperation(raw)) fields.push({ name, path: fieldPath, op: decodeParseOperation(raw, fieldPath) });
     else fields.push({ name, path: fieldPath, value: normalizeValue(raw, fieldPath) });
   }
   return { fields, objectId, createdAt, updatedAt };
 }
 
+const CANONICAL_ISO = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 function timestamp(value: unknown, path: string): string | undefined {
   if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string' && CANONICAL_ISO.test(value)) return value;
   const raw = isPlainRecord(value) && value.__type === 'Date' ? value.iso : value;
   const date = raw instanceof Date ? raw : parseIsoDate(raw);
   if (date === undefined || Number.isNaN(date.getTime())) {

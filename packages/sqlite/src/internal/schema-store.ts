@@ -31,6 +31,8 @@ export interface TableInfo {
   /** Columns with a default value or `required` (checked on create). */
   readonly constrained: readonly ColumnDefinition[];
   readonly position: number;
+  /** `SELECT * FROM "<table>" WHERE "objectId" = ?` */
+  readonly selectByIdSql: string;
 }
 
 const SYSTEM_COLUMNS = ['objectId', 'createdAt', 'updatedAt'];
@@ -62,7 +64,17 @@ function buildInfo(schema: TableSchema, position: number): TableInfo {
     if (column.type === 'Relation') relations.push(column);
     else decoders.push([column.name, columnDecoder(column.type)] as const);
   }
-  return { name: schema.name, schema, columns, lowerNames, decoders, relations, constrained, position };
+  return {
+    name: schema.name,
+    schema,
+    columns,
+    lowerNames,
+    decoders,
+    relations,
+    constrained,
+    position,
+    selectByIdSql: `SELECT * FROM ${quoteIdent(schema.name)} WHERE "objectId" = ?`,
+  };
 }
 
 function conflict(message: string, path?: string): BackendError {

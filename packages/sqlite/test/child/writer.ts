@@ -33,7 +33,7 @@ async function concurrent(db: LocalSQLAdapter, log: string, ms: number, tag: str
     try {
       const data: Record<string, unknown> = { tag, i };
       if (i % 50 === 0) data[`shared_${Math.floor(i / 50)}`] = i;
-      const record = await db.create({ collection: 'Shared', data });
+      const record = await db.create({ collection: 'Shared', data: data as never });
       ids.push(record.objectId);
       created++;
       if (i % 3 === 0) {
