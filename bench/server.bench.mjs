@@ -29,16 +29,23 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const now = () => performance.timeOrigin + performance.now();
 const dir = mkdtempSync(join(tmpdir(), 'lb-server-bench-'));
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const fmt = (n, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 function load(url) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [worker, 'load', url, String(CONNECTIONS), String(SECONDS)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [worker, 'load', url, String(CONNECTIONS), String(SECONDS)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load worker exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load worker exited ${code}`)),
+    );
   });
 }
 
@@ -53,7 +60,10 @@ const dbPath = join(dir, 'bench.db');
   await adapter.connect();
   await adapter.transaction(async (tx) => {
     for (let i = 0; i < 1000; i++) {
-      await tx.create({ collection: 'Item', data: { name: `item ${i}`, n: i, flag: i % 2 === 0, score: Math.round(Math.sin(i) * 1000) } });
+      await tx.create({
+        collection: 'Item',
+        data: { name: `item ${i}`, n: i, flag: i % 2 === 0, score: Math.round(Math.sin(i) * 1000) },
+      });
     }
   });
   await adapter.disconnect();
@@ -100,7 +110,8 @@ for (const scenario of scenarios) {
     const a = await load(`${ours.url}${scenario.path}`);
     await ours.stop();
     const b = await load(`${bareUrl}${scenario.path}`);
-    if (a.non2xx > 0 || b.non2xx > 0) throw new Error(`non-2xx answers: ours ${a.non2xx}, bare ${b.non2xx}`);
+    if (a.non2xx > 0 || b.non2xx > 0)
+      throw new Error(`non-2xx answers: ours ${a.non2xx}, bare ${b.non2xx}`);
     figures.ours.push(a);
     figures.bare.push(b);
   }
@@ -124,16 +135,19 @@ db.close();
 
 // ---- 2. Realtime fan-out --------------------------------------------------------------------
 async function fanout(label, url, count, collection, trigger, rounds = 30) {
-  const child = fork(worker, ['clients', url, String(count), collection], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const nextMessage = (type) => new Promise((resolve) => {
-    const on = (m) => {
-      if (m.type === type) {
-        child.off('message', on);
-        resolve(m);
-      }
-    };
-    child.on('message', on);
+  const child = fork(worker, ['clients', url, String(count), collection], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const nextMessage = (type) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m.type === type) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+    });
   await nextMessage('connected');
   const delays = [];
   const lasts = [];
@@ -152,15 +166,33 @@ async function fanout(label, url, count, collection, trigger, rounds = 30) {
   child.send({ type: 'close' });
   delays.sort((a, b) => a - b);
   lasts.sort((a, b) => a - b);
-  return { label, count, p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays.at(-1), lastMedian: percentile(lasts, 50) };
+  return {
+    label,
+    count,
+    p50: percentile(delays, 50),
+    p99: percentile(delays, 99),
+    max: delays.at(-1),
+    lastMedian: percentile(lasts, 50),
+  };
 }
 
-console.log('\nRealtime fan-out of one create (clients in a child process; 30 rounds after 3 warm-up)');
-const rt = new LocalBackendServer({ dbPath: ':memory:', port: 0, logLevel: 'warn', heartbeatIntervalMs: 0 });
+console.log(
+  '\nRealtime fan-out of one create (clients in a child process; 30 rounds after 3 warm-up)',
+);
+const rt = new LocalBackendServer({
+  dbPath: ':memory:',
+  port: 0,
+  logLevel: 'warn',
+  heartbeatIntervalMs: 0,
+});
 await rt.start();
 const wsUrl = rt.url.replace('http', 'ws');
 const create = (round) =>
-  fetch(`${rt.url}/api/Fan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: `round ${round}`, n: round, done: false }) }).then((r) => r.text());
+  fetch(`${rt.url}/api/Fan`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title: `round ${round}`, n: round, done: false }),
+  }).then((r) => r.text());
 
 const bareWss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
 await new Promise((resolve) => bareWss.once('listening', resolve));
@@ -168,7 +200,18 @@ const bareWsUrl = `ws://127.0.0.1:${bareWss.address().port}`;
 const bareBroadcast = async (round) => {
   const message = JSON.stringify({
     event: 'create',
-    data: { collection: 'Fan', objectId: 'abcdefghij', object: { objectId: 'abcdefghij', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), title: `round ${round}`, n: round, done: false } },
+    data: {
+      collection: 'Fan',
+      objectId: 'abcdefghij',
+      object: {
+        objectId: 'abcdefghij',
+        createdAt: new Date().toISOString(),
+        updatedAt: new Date().toISOString(),
+        title: `round ${round}`,
+        n: round,
+        done: false,
+      },
+    },
     timestamp: Date.now(),
   });
   for (const client of bareWss.clients) client.send(message);
@@ -184,7 +227,9 @@ for (const count of [1000, 100]) {
       `  ${String(r.count).padStart(5)} clients  ${r.label.padEnd(40)} p50 ${fmt(r.p50, 1).padStart(5)} ms  p99 ${fmt(r.p99, 1).padStart(5)} ms  max ${fmt(r.max, 1).padStart(5)} ms`,
     );
   }
-  console.log(`  ${String(count).padStart(5)} clients  p99 ratio ours/bare ${fmt(a.p99 / b.p99, 2)}x (target: ours p99 <= 50 ms)`);
+  console.log(
+    `  ${String(count).padStart(5)} clients  p99 ratio ours/bare ${fmt(a.p99 / b.p99, 2)}x (target: ours p99 <= 50 ms)`,
+  );
 }
 await rt.stop();
 await new Promise((resolve) => bareWss.close(resolve));
@@ -200,7 +245,11 @@ async function timeIt(fn, runs = 10) {
 }
 const fresh = await timeIt(async (i) => {
   const t0 = performance.now();
-  const server = new LocalBackendServer({ dbPath: join(dir, `fresh-${i}.db`), port: 0, logger: silentLogger });
+  const server = new LocalBackendServer({
+    dbPath: join(dir, `fresh-${i}.db`),
+    port: 0,
+    logger: silentLogger,
+  });
   await server.start();
   const t = performance.now() - t0;
   await server.stop();
@@ -230,8 +279,12 @@ for (const [label, r] of [
   ['ours, existing 1000-row file', existing],
   ['bare better-sqlite3 open + listen', baseline],
 ]) {
-  console.log(`  ${label.padEnd(34)} first ${fmt(r.first, 1).padStart(6)} ms  median ${fmt(r.median, 1).padStart(6)} ms  max ${fmt(r.max, 1).padStart(6)} ms`);
+  console.log(
+    `  ${label.padEnd(34)} first ${fmt(r.first, 1).padStart(6)} ms  median ${fmt(r.median, 1).padStart(6)} ms  max ${fmt(r.max, 1).padStart(6)} ms`,
+  );
 }
-console.log(`  ratio (existing file, median) ${fmt(existing.median / baseline.median, 1)}x the bare open+listen; target < 300 ms`);
+console.log(
+  `  ratio (existing file, median) ${fmt(existing.median / baseline.median, 1)}x the bare open+listen; target < 300 ms`,
+);
 
 rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import {
-  BackendError,
-  isPlainRecord,
-  type CloudStoreAdapter,
-} from '@localbackend/adapter';
+import { BackendError, isPlainRecord, type CloudStoreAdapter } from '@localbackend/adapter';
 import type { ConfigStore } from './config-store';
 import type { FunctionRunner } from './function-runner';
 import { createConsoleLogger, type Logger } from './logger';
@@ -42,7 +38,7 @@ import {
   listParseSchemas,
   updateParseSchema,
 } from './internal/parse-schemas';
-import { DEFAULT_QUERY_LIMITS } from './internal/params';
+import { DEFAULT_QUERY_LIMITS, queryStringParams } from './internal/params';
 import { getContext } from './internal/request-context';
 import { requestLogger } from './internal/request-logger';
 import { safeLogger } from './internal/safe-logger';
@@ -119,7 +115,7 @@ function normalizeMount(path: string | undefined): string {
 }
 
 function queryParams(req: Request): Record<string, unknown> {
-  return { ...(req.query as Record<string, unknown>) };
+  return queryStringParams(req.query);
 }
 
 /** Query-string parameters plus, for a Parse `_method: 'GET'` POST, the body's. */
@@ -382,7 +378,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
     if (options.configStore === undefined) {
       throw new BackendError('UNSUPPORTED', 'this server has no config store');
     }
-    const body: unknown = req.body ?? {};
+    const body: unknown = req.body === undefined ? {} : req.body;
     if (!isPlainRecord(body)) {
       throw new BackendError('INVALID_JSON', 'body: expected {"params": {...}}', {
         details: { path: 'body' },
@@ -400,8 +396,8 @@ export function createApiRouter(options: ApiRouterOptions): Router {
       }
     }
     await options.configStore.update(
-      (body.params ?? {}) as Record<string, unknown>,
-      (body.masterKeyOnly ?? {}) as Record<string, boolean>,
+      (body.params === undefined ? {} : body.params) as Record<string, unknown>,
+      (body.masterKeyOnly === undefined ? {} : body.masterKeyOnly) as Record<string, boolean>,
     );
     res.json({ result: true });
   });

@@ -25,7 +25,13 @@ describe('logging', () => {
     logger.info('started', { port: 1, masterKey: 'secret' });
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(entry).toMatchObject({ level: 'info', msg: 'started', backend: 'b1', port: 1, masterKey: '[redacted]' });
+    expect(entry).toMatchObject({
+      level: 'info',
+      msg: 'started',
+      backend: 'b1',
+      port: 1,
+      masterKey: '[redacted]',
+    });
     expect(lines[0]).not.toContain('secret');
   });
 });

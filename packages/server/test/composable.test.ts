@@ -5,7 +5,13 @@ import Parse from 'parse/node';
 import { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSQLAdapter } from '@localbackend/sqlite';
-import { attachRealtime, ConfigStore, createApiRouter, silentLogger, type RealtimeHandle } from '../src/index';
+import {
+  attachRealtime,
+  ConfigStore,
+  createApiRouter,
+  silentLogger,
+  type RealtimeHandle,
+} from '../src/index';
 import { MASTER_KEY, request, startServer, TestClient } from './helpers';
 
 describe('createApiRouter + attachRealtime in an app the user owns', () => {
@@ -23,7 +29,12 @@ describe('createApiRouter + attachRealtime in an app the user owns', () => {
     });
     app.use(
       '/backend',
-      createApiRouter({ adapter, masterKey: MASTER_KEY, logger: silentLogger, configStore: new ConfigStore() }),
+      createApiRouter({
+        adapter,
+        masterKey: MASTER_KEY,
+        logger: silentLogger,
+        configStore: new ConfigStore(),
+      }),
     );
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,7 +51,12 @@ describe('createApiRouter + attachRealtime in an app the user owns', () => {
     expect((await request(base, 'GET', '/')).text).toBe('my own app');
     const created = await request(base, 'POST', '/backend/api/Thing', { body: { a: 1 } });
     expect(created.status).toBe(201);
-    const parsed = await request(base, 'GET', `/backend/classes/Thing/${created.body.objectId as string}`, { headers: { 'X-Parse-Application-Id': 'x' } });
+    const parsed = await request(
+      base,
+      'GET',
+      `/backend/classes/Thing/${created.body.objectId as string}`,
+      { headers: { 'X-Parse-Application-Id': 'x' } },
+    );
     expect(parsed.body.a).toBe(1);
     expect((await request(base, 'GET', '/backend/nope')).body.error.code).toBe('ROUTE_NOT_FOUND');
   });
@@ -62,7 +78,9 @@ describe('attachRealtime on a WebSocketServer the user created', () => {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await new Promise((resolve) => wss.once('listening', resolve));
     const realtime = attachRealtime({ wss, adapter, logger: silentLogger });
-    const client = await TestClient.connect(`http://127.0.0.1:${(wss.address() as AddressInfo).port}`);
+    const client = await TestClient.connect(
+      `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+    );
     await client.call({ type: 'subscribe', collection: 'W' });
     const record = await adapter.create({ collection: 'W', data: { v: 1 } });
     await client.next((m) => m.data?.objectId === record.objectId);
@@ -80,7 +98,10 @@ describe('parsePath', () => {
     try {
       Parse.initialize('pp', undefined, MASTER_KEY);
       (Parse as unknown as { serverURL: string }).serverURL = `${t.url}/parse`;
-      const objects = [new Parse.Object('Prefixed', { n: 1 }), new Parse.Object('Prefixed', { n: 2 })];
+      const objects = [
+        new Parse.Object('Prefixed', { n: 1 }),
+        new Parse.Object('Prefixed', { n: 2 }),
+      ];
       await Parse.Object.saveAll(objects);
       expect(await new Parse.Query('Prefixed').count()).toBe(2);
       expect((await request(t.url, 'GET', '/classes/Prefixed')).status).toBe(404);

@@ -38,18 +38,97 @@ const chance = (p: number): boolean => rand() < p;
 const enc = encodeURIComponent;
 
 const jsonValues = fc.sample(fc.jsonValue({ maxDepth: 4 }), { seed: SEED, numRuns: 500 });
-const anyStrings = fc.sample(fc.string({ unit: 'binary', maxLength: 40 }), { seed: SEED + 1, numRuns: 300 });
+const anyStrings = fc.sample(fc.string({ unit: 'binary', maxLength: 40 }), {
+  seed: SEED + 1,
+  numRuns: 300,
+});
 const randomJson = (): unknown => pick(jsonValues);
 
 const BAD_COLLECTIONS = [
-  '..', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', '%00', 'a%20b', '1abc', 'a%3BDROP%20TABLE%20x', '_schema', '_meta',
-  'sqlite_master', '_Join_tags_Fuzz', '_FTS_Fuzz', 'x'.repeat(70), '%E2%80%AE', '__proto__', 'constructor', '%25',
-  '%24where', 'a.b', '_User', '_Config', '%F0%9F%92%A9', 'Fuzz%2F..', '%5C..%5C', '-', '%0d%0aSet-Cookie:x',
+  '..',
+  '..%2F..%2Fetc%2Fpasswd',
+  '%2e%2e',
+  '%00',
+  'a%20b',
+  '1abc',
+  'a%3BDROP%20TABLE%20x',
+  '_schema',
+  '_meta',
+  'sqlite_master',
+  '_Join_tags_Fuzz',
+  '_FTS_Fuzz',
+  'x'.repeat(70),
+  '%E2%80%AE',
+  '__proto__',
+  'constructor',
+  '%25',
+  '%24where',
+  'a.b',
+  '_User',
+  '_Config',
+  '%F0%9F%92%A9',
+  'Fuzz%2F..',
+  '%5C..%5C',
+  '-',
+  '%0d%0aSet-Cookie:x',
 ];
-const BAD_IDS = ['..', '%2e%2e', 'a%20b', "1'%20OR%20'1'%3D'1", 'x'.repeat(65), '%00', '%24', 'a.b', '%F0%9F%92%A9', '%ZZ'];
-const BAD_FIELD_NAMES = ['a b', '$x', '__proto__', 'constructor', 'toString', 'a.b', '1a', '', 'x'.repeat(100), '_private', 'é', 'a-b', 'hasOwnProperty', '__op'];
-const BAD_JSON_TEXTS = ['{', '{"a":}', 'nan', 'undefined', "{'a':1}", '{"a":1,}', '\u0000', '[', '{"a":"\\x"}', `${'1'.repeat(400)}e`, '{"a":1}{"b":2}', '\uFEFF\uFEFF{}', '{"a":tru}'];
-const UNKNOWN_OPS = ['$where', '$foo', '$expr', '$function', '$jsonSchema', '$mod', '$size', '$elemMatch', '$slice', '$__proto__', 'equalsTo', 'greaterThen'];
+const BAD_IDS = [
+  '..',
+  '%2e%2e',
+  'a%20b',
+  "1'%20OR%20'1'%3D'1",
+  'x'.repeat(65),
+  '%00',
+  '%24',
+  'a.b',
+  '%F0%9F%92%A9',
+  '%ZZ',
+];
+const BAD_FIELD_NAMES = [
+  'a b',
+  '$x',
+  '__proto__',
+  'constructor',
+  'toString',
+  'a.b',
+  '1a',
+  '',
+  'x'.repeat(100),
+  '_private',
+  'é',
+  'a-b',
+  'hasOwnProperty',
+  '__op',
+];
+const BAD_JSON_TEXTS = [
+  '{',
+  '{"a":}',
+  'nan',
+  'undefined',
+  "{'a':1}",
+  '{"a":1,}',
+  '\u0000',
+  '[',
+  '{"a":"\\x"}',
+  `${'1'.repeat(400)}e`,
+  '{"a":1}{"b":2}',
+  '\uFEFF\uFEFF{}',
+  '{"a":tru}',
+];
+const UNKNOWN_OPS = [
+  '$where',
+  '$foo',
+  '$expr',
+  '$function',
+  '$jsonSchema',
+  '$mod',
+  '$size',
+  '$elemMatch',
+  '$slice',
+  '$__proto__',
+  'equalsTo',
+  'greaterThen',
+];
 
 /** A value nested `depth` levels. */
 function nested(depth: number, leaf: unknown = 1): unknown {
@@ -63,7 +142,11 @@ function badValue(): unknown {
   return pick<() => unknown>([
     () => ({ __type: 'Date', iso: pick(['nope', '2026-13-45', '', 5, null]) }),
     () => ({ __type: 'Pointer', className: pick(['1bad', '', 'a b', 5]), objectId: 'abc' }),
-    () => ({ __type: 'Pointer', className: 'Fuzz', objectId: pick(['a b', '', 'x'.repeat(80), 7]) }),
+    () => ({
+      __type: 'Pointer',
+      className: 'Fuzz',
+      objectId: pick(['a b', '', 'x'.repeat(80), 7]),
+    }),
     () => ({ __type: pick(['Weird', 'Object', 'Polygon', '', 5]) }),
     () => ({ __type: 'GeoPoint', latitude: 1000, longitude: 0 }),
     () => ({ __type: 'File', name: '' }),
@@ -71,7 +154,13 @@ function badValue(): unknown {
     () => ({ __op: 'Increment', amount: pick(['x', null, {}, [1]]) }),
     () => ({ __op: pick(['Explode', '', 'increment', 5]) }),
     () => ({ __op: 'Add', objects: 'notarray' }),
-    () => ({ __op: 'AddRelation', objects: [{ __type: 'Pointer', className: 'A', objectId: 'a' }, { __type: 'Pointer', className: 'B', objectId: 'b' }] }),
+    () => ({
+      __op: 'AddRelation',
+      objects: [
+        { __type: 'Pointer', className: 'A', objectId: 'a' },
+        { __type: 'Pointer', className: 'B', objectId: 'b' },
+      ],
+    }),
     () => ({ nested: { [pick(['$bad', 'a.b', '__x'])]: 1 } }),
     () => nested(80),
   ])();
@@ -81,7 +170,10 @@ function badValue(): unknown {
 function badWriteBody(): string | Buffer {
   return pick<() => string | Buffer>([
     () => pick(BAD_JSON_TEXTS),
-    () => Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 40) }, () => Math.floor(rand() * 256))),
+    () =>
+      Buffer.from(
+        Array.from({ length: 1 + Math.floor(rand() * 40) }, () => Math.floor(rand() * 256)),
+      ),
     () => JSON.stringify({ [pick(BAD_FIELD_NAMES)]: randomJson() }),
     () => JSON.stringify({ ok: 1, field: badValue() }),
     () => JSON.stringify({ n: pick(['abc', true, { a: 1 }, [1]]) }),
@@ -102,7 +194,12 @@ function hostileWhere(): unknown {
     () => ({ n: { $gt: pick(['abc', {}, [1], null, true]) } }),
     () => ({ n: { $in: pick(['notarray', 5, { a: 1 }]) } }),
     () => ({ n: { $in: Array.from({ length: 5000 }, (_, i) => i) } }),
-    () => ({ name: { $regex: pick(['(', '[a-', '(a+)+$', '\\', '(?<=x)y', 'a{99999999}']), $options: pick(['i', 'x', 'zz', 5]) } }),
+    () => ({
+      name: {
+        $regex: pick(['(', '[a-', '(a+)+$', '\\', '(?<=x)y', 'a{99999999}']),
+        $options: pick(['i', 'x', 'zz', 5]),
+      },
+    }),
     () => ({ $or: pick(['x', [], [1, 2], [{ n: 1 }, 'x']]) }),
     () => ({ $and: pick([[1], 'x', { a: 1 }]) }),
     () => ({ $or: Array.from({ length: 800 }, (_, i) => ({ n: i })) }),
@@ -111,15 +208,26 @@ function hostileWhere(): unknown {
     () => JSON.parse('{"__proto__":{"polluted":true}}') as unknown,
     () => ({ constructor: { $eq: 1 } }),
     () => ({ [Array.from({ length: 60 }, () => 'a').join('.')]: 1 }),
-    () => ({ $relatedTo: pick([{}, { object: 'x', key: 'y' }, { object: { __type: 'Pointer', className: '1', objectId: 'x' }, key: 5 }]) }),
+    () => ({
+      $relatedTo: pick([
+        {},
+        { object: 'x', key: 'y' },
+        { object: { __type: 'Pointer', className: '1', objectId: 'x' }, key: 5 },
+      ]),
+    }),
     () => ({ geo: { $nearSphere: pick([{}, { latitude: 'x' }, [1, 2]]) } }),
     () => ({ geo: { $within: { $box: pick([[], [1], 'x']) } } }),
-    () => ({ $text: { $search: pick([5, {}, { $term: 5 }, { $term: 'x', $caseSensitive: 'no' }]) } }),
+    () => ({
+      $text: { $search: pick([5, {}, { $term: 5 }, { $term: 'x', $caseSensitive: 'no' }]) },
+    }),
     () => ({ n: { $exists: pick(['yes', 5, null]) } }),
     () => ({ when: { $lt: { __type: 'Date', iso: 'never' } } }),
     () => ({ owner: { __type: 'Pointer', className: 7, objectId: null } }),
     () => nested(300),
-    () => ({ combinator: pick(['xor', 5]), rules: pick(['x', [{}], [{ property: 5, operator: 'equal to' }]]) }),
+    () => ({
+      combinator: pick(['xor', 5]),
+      rules: pick(['x', [{}], [{ property: 5, operator: 'equal to' }]]),
+    }),
     () => ({ and: 'x' }),
     () => ({ idContainedIn: 'x' }),
     () => ({ n: { greaterThan: 'abc' } }),
@@ -128,13 +236,27 @@ function hostileWhere(): unknown {
 }
 
 function queryString(params: Record<string, unknown>): string {
-  const parts = Object.entries(params).map(([k, v]) => `${enc(k)}=${enc(typeof v === 'string' ? v : JSON.stringify(v) ?? 'null')}`);
+  const parts = Object.entries(params).map(
+    ([k, v]) => `${enc(k)}=${enc(typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null'))}`,
+  );
   return parts.length === 0 ? '' : `?${parts.join('&')}`;
 }
 
 function hostileParams(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const keys = ['where', 'sort', 'limit', 'skip', 'count', 'include', 'select', 'order', 'keys', 'bogus', '__proto__'];
+  const keys = [
+    'where',
+    'sort',
+    'limit',
+    'skip',
+    'count',
+    'include',
+    'select',
+    'order',
+    'keys',
+    'bogus',
+    '__proto__',
+  ];
   const n = 1 + Math.floor(rand() * 3);
   for (let i = 0; i < n; i++) {
     const key = pick(keys);
@@ -142,8 +264,25 @@ function hostileParams(): Record<string, unknown> {
       key === 'where'
         ? hostileWhere()
         : pick<unknown>([
-            '1e400', '-1', '99999999999999999999', 'NaN', '0x10', '1.5', '', 'true', '[', '{}', '["a",5]', 'a;b', 'a,,b',
-            'x'.repeat(600), pick(anyStrings), '__proto__', 'constructor.prototype', '%00', nested(120),
+            '1e400',
+            '-1',
+            '99999999999999999999',
+            'NaN',
+            '0x10',
+            '1.5',
+            '',
+            'true',
+            '[',
+            '{}',
+            '["a",5]',
+            'a;b',
+            'a,,b',
+            'x'.repeat(600),
+            pick(anyStrings),
+            '__proto__',
+            'constructor.prototype',
+            '%00',
+            nested(120),
           ]);
   }
   return out;
@@ -155,7 +294,11 @@ const PARSE = { 'X-Parse-Application-Id': 'fuzz' };
 
 function generate(ids: readonly string[]): FuzzRequest {
   const id = pick(ids);
-  const write = (method: string, path: string, headers: Record<string, string> = JSON_HEADERS): FuzzRequest => ({
+  const write = (
+    method: string,
+    path: string,
+    headers: Record<string, string> = JSON_HEADERS,
+  ): FuzzRequest => ({
     method,
     path,
     headers,
@@ -173,16 +316,69 @@ function generate(ids: readonly string[]): FuzzRequest {
     () => write('PUT', '/schemas/Fuzz', { ...PARSE, ...MASTER }),
     () => write('PUT', '/config', { ...PARSE, ...MASTER }),
     // valid-looking bodies on invalid targets
-    () => ({ method: pick(['POST', 'PUT', 'DELETE']), path: `/api/${pick(BAD_COLLECTIONS)}${chance(0.5) ? `/${id}` : ''}`, headers: JSON_HEADERS, body: '{"a":1}', write: true }),
-    () => ({ method: pick(['PUT', 'DELETE']), path: `/api/Fuzz/${pick(BAD_IDS)}`, headers: JSON_HEADERS, body: '{"a":1}', write: true }),
-    () => ({ method: pick(['PUT', 'DELETE']), path: `/api/Fuzz/missing${Math.floor(rand() * 1000)}`, headers: JSON_HEADERS, body: '{"a":1}', write: true }),
-    () => ({ method: pick(['POST', 'PUT', 'DELETE']), path: `/classes/${pick(BAD_COLLECTIONS)}/${id}`, headers: PARSE, body: '{"a":1}', write: true }),
-    () => ({ method: 'POST', path: `/classes/Fuzz/${pick(BAD_IDS)}`, headers: PARSE, body: '{"_method":"DELETE"}', write: true }),
-    () => ({ method: 'POST', path: `/classes/Fuzz/${id}`, headers: PARSE, body: JSON.stringify({ _method: pick(['PATCH', 5, 'delete ', '']) }), write: true }),
+    () => ({
+      method: pick(['POST', 'PUT', 'DELETE']),
+      path: `/api/${pick(BAD_COLLECTIONS)}${chance(0.5) ? `/${id}` : ''}`,
+      headers: JSON_HEADERS,
+      body: '{"a":1}',
+      write: true,
+    }),
+    () => ({
+      method: pick(['PUT', 'DELETE']),
+      path: `/api/Fuzz/${pick(BAD_IDS)}`,
+      headers: JSON_HEADERS,
+      body: '{"a":1}',
+      write: true,
+    }),
+    () => ({
+      method: pick(['PUT', 'DELETE']),
+      path: `/api/Fuzz/missing${Math.floor(rand() * 1000)}`,
+      headers: JSON_HEADERS,
+      body: '{"a":1}',
+      write: true,
+    }),
+    () => ({
+      method: pick(['POST', 'PUT', 'DELETE']),
+      path: `/classes/${pick(BAD_COLLECTIONS)}/${id}`,
+      headers: PARSE,
+      body: '{"a":1}',
+      write: true,
+    }),
+    () => ({
+      method: 'POST',
+      path: `/classes/Fuzz/${pick(BAD_IDS)}`,
+      headers: PARSE,
+      body: '{"_method":"DELETE"}',
+      write: true,
+    }),
+    () => ({
+      method: 'POST',
+      path: `/classes/Fuzz/${id}`,
+      headers: PARSE,
+      body: JSON.stringify({ _method: pick(['PATCH', 5, 'delete ', '']) }),
+      write: true,
+    }),
     // schema and config writes without the master key, or with a wrong one
-    () => ({ method: 'POST', path: '/api/_schema', headers: JSON_HEADERS, body: '{"table":{"name":"Evil","columns":[]}}', write: true }),
-    () => ({ method: 'DELETE', path: '/schemas/Fuzz', headers: { ...PARSE, 'X-Parse-Master-Key': pick(['wrong', '', ' ', MASTER_KEY.slice(1)]) }, write: true }),
-    () => ({ method: 'PUT', path: '/config', headers: PARSE, body: '{"params":{"x":1}}', write: true }),
+    () => ({
+      method: 'POST',
+      path: '/api/_schema',
+      headers: JSON_HEADERS,
+      body: '{"table":{"name":"Evil","columns":[]}}',
+      write: true,
+    }),
+    () => ({
+      method: 'DELETE',
+      path: '/schemas/Fuzz',
+      headers: { ...PARSE, 'X-Parse-Master-Key': pick(['wrong', '', ' ', MASTER_KEY.slice(1)]) },
+      write: true,
+    }),
+    () => ({
+      method: 'PUT',
+      path: '/config',
+      headers: PARSE,
+      body: '{"params":{"x":1}}',
+      write: true,
+    }),
     // batches made only of invalid operations
     () => ({
       method: 'POST',
@@ -192,10 +388,25 @@ function generate(ids: readonly string[]): FuzzRequest {
         transaction: chance(0.5),
         requests: Array.from({ length: 1 + Math.floor(rand() * 4) }, () =>
           pick<() => unknown>([
-            () => ({ method: 'POST', path: pick(['/api/Fuzz', '/classes/Fuzz']), body: { [pick(BAD_FIELD_NAMES)]: 1 } }),
-            () => ({ method: 'PUT', path: pick([`/api/Fuzz/${id}`, `/classes/Fuzz/${id}`]), body: { field: badValue() } }),
+            () => ({
+              method: 'POST',
+              path: pick(['/api/Fuzz', '/classes/Fuzz']),
+              body: { [pick(BAD_FIELD_NAMES)]: 1 },
+            }),
+            () => ({
+              method: 'PUT',
+              path: pick([`/api/Fuzz/${id}`, `/classes/Fuzz/${id}`]),
+              body: { field: badValue() },
+            }),
             () => ({ method: pick(['PATCH', 5, null]), path: '/api/Fuzz', body: {} }),
-            () => ({ method: 'DELETE', path: pick([`/api/${pick(BAD_COLLECTIONS)}/${id}`, '/api/Fuzz', '/classes/../Fuzz/x']) }),
+            () => ({
+              method: 'DELETE',
+              path: pick([
+                `/api/${pick(BAD_COLLECTIONS)}/${id}`,
+                '/api/Fuzz',
+                '/classes/../Fuzz/x',
+              ]),
+            }),
             () => pick([5, 'x', null, [], { method: 'POST' }]),
           ])(),
         ),
@@ -203,31 +414,139 @@ function generate(ids: readonly string[]): FuzzRequest {
       // A non-transactional batch answers 200 with per-request errors; the final snapshot proves nothing changed.
       write: false,
     }),
-    () => ({ method: 'POST', path: pick(['/api/_batch', '/batch']), headers: JSON_HEADERS, body: badWriteBody(), write: true }),
+    () => ({
+      method: 'POST',
+      path: pick(['/api/_batch', '/batch']),
+      headers: JSON_HEADERS,
+      body: badWriteBody(),
+      write: true,
+    }),
     // hostile reads
-    () => ({ method: 'GET', path: `/api/Fuzz${queryString(hostileParams())}`, headers: {}, write: false }),
-    () => ({ method: 'GET', path: `/classes/Fuzz${queryString(hostileParams())}`, headers: PARSE, write: false }),
-    () => ({ method: 'POST', path: '/classes/Fuzz', headers: { 'Content-Type': 'text/plain' }, body: JSON.stringify({ _method: 'GET', _ApplicationId: 'fuzz', where: hostileWhere(), limit: pick([5, -5, 1e300, 'x', null]) }), write: false }),
-    () => ({ method: 'GET', path: `/api/Fuzz/${pick([id, ...BAD_IDS])}${queryString(chance(0.5) ? { include: pick(['owner', 'a..b', '*', 5]) } : {})}`, headers: {}, write: false }),
-    () => ({ method: 'GET', path: `/aggregate/Fuzz${queryString(pick<Record<string, unknown>>([
-      { distinct: pick(['n', '$n', 'a b', '__proto__', 5]) },
-      { $group: pick([{ _id: null, t: { $sum: '$n' } }, { _id: { a: '$n' } }, { t: 1 }, 'x', { _id: null, t: { [pick(UNKNOWN_OPS)]: '$n' } }]) },
-      { pipeline: pick(['x', [1], [{ $lookup: {} }], [{ $match: hostileWhere() }], [{ $group: { _id: '$n', c: { $sum: 1 } } }, { $limit: -1 }]]) },
-      { $match: hostileWhere(), $group: { _id: null, t: { $avg: '$name' } } },
-      { $skip: '1e400' },
-      { $count: pick(['', 5, '$x']) },
-    ]))}`, headers: PARSE, write: false }),
-    () => ({ method: 'GET', path: pick(['/api/_export?format=mysql', '/api/_export', `/api/_export?format=json&includeData=${pick(['maybe', '2'])}`]), headers: chance(0.5) ? MASTER : {}, write: false }),
+    () => ({
+      method: 'GET',
+      path: `/api/Fuzz${queryString(hostileParams())}`,
+      headers: {},
+      write: false,
+    }),
+    () => ({
+      method: 'GET',
+      path: `/classes/Fuzz${queryString(hostileParams())}`,
+      headers: PARSE,
+      write: false,
+    }),
+    () => ({
+      method: 'POST',
+      path: '/classes/Fuzz',
+      headers: { 'Content-Type': 'text/plain' },
+      body: JSON.stringify({
+        _method: 'GET',
+        _ApplicationId: 'fuzz',
+        where: hostileWhere(),
+        limit: pick([5, -5, 1e300, 'x', null]),
+      }),
+      write: false,
+    }),
+    () => ({
+      method: 'GET',
+      path: `/api/Fuzz/${pick([id, ...BAD_IDS])}${queryString(chance(0.5) ? { include: pick(['owner', 'a..b', '*', 5]) } : {})}`,
+      headers: {},
+      write: false,
+    }),
+    () => ({
+      method: 'GET',
+      path: `/aggregate/Fuzz${queryString(
+        pick<Record<string, unknown>>([
+          { distinct: pick(['n', '$n', 'a b', '__proto__', 5]) },
+          {
+            $group: pick([
+              { _id: null, t: { $sum: '$n' } },
+              { _id: { a: '$n' } },
+              { t: 1 },
+              'x',
+              { _id: null, t: { [pick(UNKNOWN_OPS)]: '$n' } },
+            ]),
+          },
+          {
+            pipeline: pick([
+              'x',
+              [1],
+              [{ $lookup: {} }],
+              [{ $match: hostileWhere() }],
+              [{ $group: { _id: '$n', c: { $sum: 1 } } }, { $limit: -1 }],
+            ]),
+          },
+          { $match: hostileWhere(), $group: { _id: null, t: { $avg: '$name' } } },
+          { $skip: '1e400' },
+          { $count: pick(['', 5, '$x']) },
+        ]),
+      )}`,
+      headers: PARSE,
+      write: false,
+    }),
+    () => ({
+      method: 'GET',
+      path: pick([
+        '/api/_export?format=mysql',
+        '/api/_export',
+        `/api/_export?format=json&includeData=${pick(['maybe', '2'])}`,
+      ]),
+      headers: chance(0.5) ? MASTER : {},
+      write: false,
+    }),
     // path and method tricks
-    () => ({ method: 'GET', path: pick([
-      '/api/Fuzz/../_schema', '/api/%2e%2e/_schema', '/api//Fuzz', `/api/Fuzz/${id}/extra`, '/api/Fuzz?where[$gt]=1', '/api/Fuzz?where=1&where=2',
-      `/api/${'a'.repeat(6000)}`, '/%2e%2e/%2e%2e/etc/passwd', '/api/Fuzz%00', '/api/Fuzz%', '/api/%', '/classes/', '/classes', '/api',
-      '/functions/', `/functions/${enc('a/b')}`, '/functions/%00', '/health/..', '/api/Fuzz#frag', '/schemas/..%2F..',
-    ]), headers: {}, write: false }),
-    () => ({ method: pick(['PATCH', 'TRACE', 'PROPFIND', 'LINK']), path: pick(['/api/Fuzz', `/api/Fuzz/${id}`, '/classes/Fuzz']), headers: JSON_HEADERS, body: '{"a":1}', write: true }),
-    () => ({ method: 'POST', path: `/functions/${enc(pick(['hello', 'x'.repeat(300), '..', ' ', 'a\u0001']))}`, headers: chance(0.5) ? PARSE : JSON_HEADERS, body: badWriteBody(), write: false }),
-    () => ({ method: 'GET', path: '/api/Fuzz', headers: { 'X-Parse-Master-Key': pick(['wrong', '', 'x'.repeat(5000)]) }, write: false }),
-    () => ({ method: 'GET', path: '/classes/Fuzz', headers: { 'X-Parse-Application-Id': pick(['other', '']) }, write: false }),
+    () => ({
+      method: 'GET',
+      path: pick([
+        '/api/Fuzz/../_schema',
+        '/api/%2e%2e/_schema',
+        '/api//Fuzz',
+        `/api/Fuzz/${id}/extra`,
+        '/api/Fuzz?where[$gt]=1',
+        '/api/Fuzz?where=1&where=2',
+        `/api/${'a'.repeat(6000)}`,
+        '/%2e%2e/%2e%2e/etc/passwd',
+        '/api/Fuzz%00',
+        '/api/Fuzz%',
+        '/api/%',
+        '/classes/',
+        '/classes',
+        '/api',
+        '/functions/',
+        `/functions/${enc('a/b')}`,
+        '/functions/%00',
+        '/health/..',
+        '/api/Fuzz#frag',
+        '/schemas/..%2F..',
+      ]),
+      headers: {},
+      write: false,
+    }),
+    () => ({
+      method: pick(['PATCH', 'TRACE', 'PROPFIND', 'LINK']),
+      path: pick(['/api/Fuzz', `/api/Fuzz/${id}`, '/classes/Fuzz']),
+      headers: JSON_HEADERS,
+      body: '{"a":1}',
+      write: true,
+    }),
+    () => ({
+      method: 'POST',
+      path: `/functions/${enc(pick(['hello', 'x'.repeat(300), '..', ' ', 'a\u0001']))}`,
+      headers: chance(0.5) ? PARSE : JSON_HEADERS,
+      body: badWriteBody(),
+      write: false,
+    }),
+    () => ({
+      method: 'GET',
+      path: '/api/Fuzz',
+      headers: { 'X-Parse-Master-Key': pick(['wrong', '', 'x'.repeat(5000)]) },
+      write: false,
+    }),
+    () => ({
+      method: 'GET',
+      path: '/classes/Fuzz',
+      headers: { 'X-Parse-Application-Id': pick(['other', '']) },
+      write: false,
+    }),
   ])();
 }
 
@@ -239,7 +558,9 @@ async function snapshot(): Promise<string> {
   const schema = await adapter.getSchema();
   const data: Record<string, unknown> = {};
   for (const table of schema.tables) {
-    data[table.name] = (await adapter.query({ collection: table.name, sort: 'objectId', limit: 10_000 })).results;
+    data[table.name] = (
+      await adapter.query({ collection: table.name, sort: 'objectId', limit: 10_000 })
+    ).results;
   }
   const config = await t.server.configStore!.getAll({ includeMasterKeyOnly: true });
   return JSON.stringify({ schema, data, config });
@@ -254,7 +575,10 @@ beforeAll(async () => {
         name: `n${i}`,
         n: i,
         flag: i % 2 === 0,
-        when: { __type: 'Date', iso: `2026-02-${String((i % 28) + 1).padStart(2, '0')}T00:00:00.000Z` },
+        when: {
+          __type: 'Date',
+          iso: `2026-02-${String((i % 28) + 1).padStart(2, '0')}T00:00:00.000Z`,
+        },
         tags: ['a', 'b'],
         meta: { k: i },
         geo: { __type: 'GeoPoint', latitude: 10, longitude: 20 },
@@ -277,11 +601,14 @@ describe(`fuzz: ${TOTAL} hostile requests (seed ${SEED})`, () => {
     const failures: string[] = [];
     const send = (r: FuzzRequest): Promise<number> =>
       new Promise((resolve) => {
-        const req = httpRequest({ host: '127.0.0.1', port, method: r.method, path: r.path, headers: r.headers, agent }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', () => resolve(-1));
-        });
+        const req = httpRequest(
+          { host: '127.0.0.1', port, method: r.method, path: r.path, headers: r.headers, agent },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+            res.on('error', () => resolve(-1));
+          },
+        );
         req.on('error', () => resolve(-1));
         req.end(r.body);
       });
@@ -294,7 +621,9 @@ describe(`fuzz: ${TOTAL} hostile requests (seed ${SEED})`, () => {
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         const bad = status >= 500 || status < 100 || (r.write && status < 400);
         if (bad && failures.length < 20) {
-          failures.push(`${status} ${r.method} ${r.path.slice(0, 200)} ${String(r.body ?? '').slice(0, 300)}`);
+          failures.push(
+            `${status} ${r.method} ${r.path.slice(0, 200)} ${String(r.body ?? '').slice(0, 300)}`,
+          );
         }
       }
     };

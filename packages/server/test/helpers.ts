@@ -24,7 +24,9 @@ export async function startServer(
     port: 0,
     masterKey: MASTER_KEY,
     logger: silentLogger,
-    ...(options.adapter === undefined && options.dbPath === undefined ? { dbPath: ':memory:' } : {}),
+    ...(options.adapter === undefined && options.dbPath === undefined
+      ? { dbPath: ':memory:' }
+      : {}),
     ...options,
   } as LocalBackendServerOptions);
   await server.start();
@@ -137,7 +139,15 @@ export class TestClient {
     const found = this.messages.find(predicate);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.#waiters.push({
         predicate,
         resolve: (m) => {

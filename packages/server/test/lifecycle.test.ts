@@ -28,7 +28,9 @@ describe('start and stop', () => {
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     await server.stop(); // no-op when stopped
     await server.start();
-    expect((await request(server.url, 'GET', `/api/Note/${created.body.objectId as string}`)).body.text).toBe('kept');
+    expect(
+      (await request(server.url, 'GET', `/api/Note/${created.body.objectId as string}`)).body.text,
+    ).toBe('kept');
     await server.stop();
   });
 
@@ -36,27 +38,46 @@ describe('start and stop', () => {
     const server = new LocalBackendServer({ dbPath: ':memory:', port: 0, logger: silentLogger });
     expect(server.masterKey.length).toBeGreaterThanOrEqual(24);
     await server.start();
-    expect((await request(server.url, 'POST', '/api/_schema', { body: { table: { name: 'T', columns: [] } }, headers: { 'X-Parse-Master-Key': server.masterKey } })).status).toBe(200);
+    expect(
+      (
+        await request(server.url, 'POST', '/api/_schema', {
+          body: { table: { name: 'T', columns: [] } },
+          headers: { 'X-Parse-Master-Key': server.masterKey },
+        })
+      ).status,
+    ).toBe(200);
     await server.stop();
   });
 
   it('rejects a taken port with UNAVAILABLE / EADDRINUSE and leaves nothing open', async () => {
     const first = await startServer();
-    const second = new LocalBackendServer({ dbPath: ':memory:', port: first.server.getPort(), logger: silentLogger });
-    await expect(second.start()).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'EADDRINUSE' } });
+    const second = new LocalBackendServer({
+      dbPath: ':memory:',
+      port: first.server.getPort(),
+      logger: silentLogger,
+    });
+    await expect(second.start()).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      details: { reason: 'EADDRINUSE' },
+    });
     expect(second.isRunning()).toBe(false);
     await first.stop();
   });
 
   it('refuses bad options with INVALID_CONFIG', () => {
     expect(() => new LocalBackendServer({ port: 0 })).toThrow(/exactly one of dbPath or adapter/);
-    expect(() => new LocalBackendServer({ dbPath: ':memory:', adapter: new LocalSQLAdapter(':memory:') })).toThrow(/exactly one/);
+    expect(
+      () =>
+        new LocalBackendServer({ dbPath: ':memory:', adapter: new LocalSQLAdapter(':memory:') }),
+    ).toThrow(/exactly one/);
     expect(() => new LocalBackendServer({ dbPath: ':memory:', port: 70_000 })).toThrow(/port/);
   });
 
   it('runs several backends side by side', async () => {
     const servers = await Promise.all([1, 2, 3].map((i) => startServer({ id: `b${i}` })));
-    const ids = await Promise.all(servers.map(async (s) => (await request(s.url, 'GET', '/health')).body.id as string));
+    const ids = await Promise.all(
+      servers.map(async (s) => (await request(s.url, 'GET', '/health')).body.id as string),
+    );
     expect(ids).toEqual(['b1', 'b2', 'b3']);
     await Promise.all(servers.map((s) => s.stop()));
   });
@@ -74,7 +95,12 @@ describe('start and stop', () => {
 describe('graceful stop', () => {
   it('loses no acknowledged write when stopped under load, then refuses new requests', async () => {
     const dbPath = join(tmp.dir, 'graceful.db');
-    const server = new LocalBackendServer({ dbPath, port: 0, logger: silentLogger, masterKey: MASTER_KEY });
+    const server = new LocalBackendServer({
+      dbPath,
+      port: 0,
+      logger: silentLogger,
+      masterKey: MASTER_KEY,
+    });
     await server.start();
     const url = server.url;
     const acknowledged: string[] = [];
@@ -100,7 +126,9 @@ describe('graceful stop', () => {
     expect(acknowledged.length).toBeGreaterThan(20);
     const reopened = new LocalSQLAdapter(dbPath);
     await reopened.connect();
-    const stored = new Set((await reopened.query({ collection: 'Load', limit: 100_000 })).results.map((r) => r.objectId));
+    const stored = new Set(
+      (await reopened.query({ collection: 'Load', limit: 100_000 })).results.map((r) => r.objectId),
+    );
     for (const id of acknowledged) expect(stored.has(id)).toBe(true);
     await reopened.disconnect();
     void refused;
@@ -131,7 +159,9 @@ describe('graceful stop', () => {
   it('cuts requests still running at the shutdown deadline', async () => {
     const never: FunctionRunner = { run: () => new Promise(() => {}) };
     const t = await startServer({ functionRunner: never, shutdownTimeoutMs: 200 });
-    const hanging = request(t.url, 'POST', '/functions/never', { body: {} }).catch((e: unknown) => e);
+    const hanging = request(t.url, 'POST', '/functions/never', { body: {} }).catch(
+      (e: unknown) => e,
+    );
     await sleep(50);
     const started = Date.now();
     await t.stop();
@@ -143,15 +173,25 @@ describe('graceful stop', () => {
 describe('config store persistence', () => {
   it('persists config parameters across restarts and reports where', async () => {
     const dbPath = join(tmp.dir, 'config.db');
-    const server = new LocalBackendServer({ dbPath, port: 0, logger: silentLogger, masterKey: MASTER_KEY });
+    const server = new LocalBackendServer({
+      dbPath,
+      port: 0,
+      logger: silentLogger,
+      masterKey: MASTER_KEY,
+    });
     await server.start();
-    await request(server.url, 'PUT', '/config', { body: { params: { greeting: 'hej' } }, master: true });
+    await request(server.url, 'PUT', '/config', {
+      body: { params: { greeting: 'hej' } },
+      master: true,
+    });
     const storage = server.configStore!.storage;
     expect(['adapter', 'file']).toContain(storage);
     if (storage === 'file') expect(existsSync(join(tmp.dir, 'config.config.json'))).toBe(true);
     await server.stop();
     await server.start();
-    expect((await request(server.url, 'GET', '/config')).body).toEqual({ params: { greeting: 'hej' } });
+    expect((await request(server.url, 'GET', '/config')).body).toEqual({
+      params: { greeting: 'hej' },
+    });
     await server.stop();
   });
 });

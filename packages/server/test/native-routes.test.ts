@@ -3,12 +3,18 @@ import { MASTER_KEY, qs, request, startServer, type TestServer } from './helpers
 
 let t: TestServer;
 const get = (path: string, master = false) => request(t.url, 'GET', path, { master });
-const post = (path: string, body: unknown, master = false) => request(t.url, 'POST', path, { body, master });
+const post = (path: string, body: unknown, master = false) =>
+  request(t.url, 'POST', path, { body, master });
 
 beforeAll(async () => {
   t = await startServer({ id: 'b-native', name: 'Native test' });
   for (let i = 1; i <= 30; i++) {
-    const res = await post('/api/Item', { name: `item${String(i).padStart(2, '0')}`, n: i, even: i % 2 === 0, tags: i % 3 === 0 ? ['x'] : ['y'] });
+    const res = await post('/api/Item', {
+      name: `item${String(i).padStart(2, '0')}`,
+      n: i,
+      even: i % 2 === 0,
+      tags: i % 3 === 0 ? ['x'] : ['y'],
+    });
     expect(res.status).toBe(201);
   }
 });
@@ -18,7 +24,12 @@ describe('GET /health', () => {
   it('reports status, backend, id, version, uptime and memory', async () => {
     const res = await get('/health');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ok', backend: 'Native test', id: 'b-native', version: '0.1.0' });
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      backend: 'Native test',
+      id: 'b-native',
+      version: '0.1.0',
+    });
     expect(typeof res.body.uptime).toBe('number');
     expect(res.body.memory.rss).toBeGreaterThan(0);
   });
@@ -26,7 +37,11 @@ describe('GET /health', () => {
 
 describe('native CRUD', () => {
   it('creates with 201 and the stored record, then fetches, updates and deletes it', async () => {
-    const created = await post('/api/Todo', { title: 'Buy milk', done: false, due: { __type: 'Date', iso: '2026-01-02T03:04:05.000Z' } });
+    const created = await post('/api/Todo', {
+      title: 'Buy milk',
+      done: false,
+      due: { __type: 'Date', iso: '2026-01-02T03:04:05.000Z' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ title: 'Buy milk', done: false });
     expect(created.body.objectId).toMatch(/^[A-Za-z0-9]{10}$/);
@@ -35,9 +50,15 @@ describe('native CRUD', () => {
 
     const fetched = await get(`/api/Todo/${id}`);
     expect(fetched.status).toBe(200);
-    expect(fetched.body).toMatchObject({ objectId: id, title: 'Buy milk', due: '2026-01-02T03:04:05.000Z' });
+    expect(fetched.body).toMatchObject({
+      objectId: id,
+      title: 'Buy milk',
+      due: '2026-01-02T03:04:05.000Z',
+    });
 
-    const saved = await request(t.url, 'PUT', `/api/Todo/${id}`, { body: { done: true, views: { __op: 'Increment', amount: 2 } } });
+    const saved = await request(t.url, 'PUT', `/api/Todo/${id}`, {
+      body: { done: true, views: { __op: 'Increment', amount: 2 } },
+    });
     expect(saved.status).toBe(200);
     expect(saved.body).toMatchObject({ objectId: id, title: 'Buy milk', done: true, views: 2 });
 
@@ -57,31 +78,46 @@ describe('native CRUD', () => {
   });
 
   it('ignores createdAt/updatedAt/ACL in bodies and refuses changing the objectId', async () => {
-    const c = await post('/api/Ign', { a: 1, createdAt: '2000-01-01T00:00:00.000Z', ACL: { '*': { read: true } } });
+    const c = await post('/api/Ign', {
+      a: 1,
+      createdAt: '2000-01-01T00:00:00.000Z',
+      ACL: { '*': { read: true } },
+    });
     expect(c.status).toBe(201);
     expect(c.body.createdAt).not.toBe('2000-01-01T00:00:00.000Z');
     expect(c.body.ACL).toBeUndefined();
-    const bad = await request(t.url, 'PUT', `/api/Ign/${c.body.objectId as string}`, { body: { objectId: 'other' } });
+    const bad = await request(t.url, 'PUT', `/api/Ign/${c.body.objectId as string}`, {
+      body: { objectId: 'other' },
+    });
     expect(bad.status).toBe(400);
   });
 });
 
 describe('GET /api/:table query parameters', () => {
   it('filters with a JSON where, sorts, pages and counts', async () => {
-    const res = await get(`/api/Item${qs({ where: { n: { $gt: 10 }, even: true }, sort: '-n', limit: '3', skip: '1', count: 'true' })}`);
+    const res = await get(
+      `/api/Item${qs({ where: { n: { $gt: 10 }, even: true }, sort: '-n', limit: '3', skip: '1', count: 'true' })}`,
+    );
     expect(res.status).toBe(200);
     expect(res.body.count).toBe(10);
     expect(res.body.results.map((r: { n: number }) => r.n)).toEqual([28, 26, 24]);
   });
 
   it('accepts the Noodl filter format and JSON sort arrays', async () => {
-    const res = await get(`/api/Item${qs({ where: { and: [{ n: { lessThan: 5 } }, { even: { equalTo: false } }] }, sort: ['n'] })}`);
+    const res = await get(
+      `/api/Item${qs({ where: { and: [{ n: { lessThan: 5 } }, { even: { equalTo: false } }] }, sort: ['n'] })}`,
+    );
     expect(res.body.results.map((r: { n: number }) => r.n)).toEqual([1, 3]);
   });
 
   it('selects fields (objectId, createdAt, updatedAt always included)', async () => {
     const res = await get(`/api/Item${qs({ select: 'name', limit: '1', sort: 'n' })}`);
-    expect(Object.keys(res.body.results[0]).sort()).toEqual(['createdAt', 'name', 'objectId', 'updatedAt']);
+    expect(Object.keys(res.body.results[0]).sort()).toEqual([
+      'createdAt',
+      'name',
+      'objectId',
+      'updatedAt',
+    ]);
   });
 
   it('answers limit=0 with only the count', async () => {
@@ -91,11 +127,17 @@ describe('GET /api/:table query parameters', () => {
 
   it('includes pointed-to records', async () => {
     const list = await post('/api/List', { title: 'Groceries' });
-    await post('/api/Entry', { text: 'eggs', list: { __type: 'Pointer', className: 'List', objectId: list.body.objectId } });
+    await post('/api/Entry', {
+      text: 'eggs',
+      list: { __type: 'Pointer', className: 'List', objectId: list.body.objectId },
+    });
     const plain = await get(`/api/Entry`);
     expect(plain.body.results[0].list).toBe(list.body.objectId);
     const included = await get(`/api/Entry?include=list`);
-    expect(included.body.results[0].list).toMatchObject({ objectId: list.body.objectId, title: 'Groceries' });
+    expect(included.body.results[0].list).toMatchObject({
+      objectId: list.body.objectId,
+      title: 'Groceries',
+    });
     const one = await get(`/api/Entry/${included.body.results[0].objectId as string}?include=list`);
     expect(one.body.list.title).toBe('Groceries');
   });
@@ -207,9 +249,11 @@ describe('/api/_schema', () => {
   it('GET returns the schema definition', async () => {
     const res = await get('/api/_schema');
     expect(res.status).toBe(200);
-    expect(res.body.tables.find((t: { name: string }) => t.name === 'Item').columns.map((c: { name: string }) => c.name)).toEqual(
-      expect.arrayContaining(['name', 'n', 'even', 'tags']),
-    );
+    expect(
+      res.body.tables
+        .find((t: { name: string }) => t.name === 'Item')
+        .columns.map((c: { name: string }) => c.name),
+    ).toEqual(expect.arrayContaining(['name', 'n', 'even', 'tags']));
   });
 
   it('POST needs the master key', async () => {
@@ -219,25 +263,60 @@ describe('/api/_schema', () => {
   });
 
   it('creates a table, adds a column, deletes a column and drops an empty table', async () => {
-    const created = await post('/api/_schema', { table: { name: 'Shape', columns: [{ name: 'title', type: 'String', required: true }, { name: 'owner', type: 'Pointer', targetClass: 'List' }] } }, true);
+    const created = await post(
+      '/api/_schema',
+      {
+        table: {
+          name: 'Shape',
+          columns: [
+            { name: 'title', type: 'String', required: true },
+            { name: 'owner', type: 'Pointer', targetClass: 'List' },
+          ],
+        },
+      },
+      true,
+    );
     expect(created.status).toBe(200);
     expect(created.body.action).toBe('createTable');
-    const shape = () => created.body.schema.tables.find((t: { name: string }) => t.name === 'Shape');
-    expect(shape().columns).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'owner', type: 'Pointer', targetClass: 'List' })]));
-    const added = await post('/api/_schema', { table: 'Shape', column: { name: 'size', type: 'Number' } }, true);
+    const shape = () =>
+      created.body.schema.tables.find((t: { name: string }) => t.name === 'Shape');
+    expect(shape().columns).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'owner', type: 'Pointer', targetClass: 'List' }),
+      ]),
+    );
+    const added = await post(
+      '/api/_schema',
+      { table: 'Shape', column: { name: 'size', type: 'Number' } },
+      true,
+    );
     expect(added.body.action).toBe('addColumn');
-    expect(added.body.schema.tables.find((t: { name: string }) => t.name === 'Shape').columns.map((c: { name: string }) => c.name)).toContain('size');
+    expect(
+      added.body.schema.tables
+        .find((t: { name: string }) => t.name === 'Shape')
+        .columns.map((c: { name: string }) => c.name),
+    ).toContain('size');
     const deleted = await post('/api/_schema', { table: 'Shape', deleteColumn: 'size' }, true);
-    expect(deleted.body.schema.tables.find((t: { name: string }) => t.name === 'Shape').columns.map((c: { name: string }) => c.name)).not.toContain('size');
+    expect(
+      deleted.body.schema.tables
+        .find((t: { name: string }) => t.name === 'Shape')
+        .columns.map((c: { name: string }) => c.name),
+    ).not.toContain('size');
     const required = await post('/api/Shape', { owner: null });
     expect(required.status).toBe(400);
     expect(required.body.error.code).toBe('REQUIRED_FIELD');
     await post('/api/Shape', { title: 'x' });
     const refused = await post('/api/_schema', { action: 'deleteTable', table: 'Shape' }, true);
     expect(refused.status).toBe(409);
-    const dropped = await post('/api/_schema', { action: 'deleteTable', table: 'Shape', force: true }, true);
+    const dropped = await post(
+      '/api/_schema',
+      { action: 'deleteTable', table: 'Shape', force: true },
+      true,
+    );
     expect(dropped.status).toBe(200);
-    expect(dropped.body.schema.tables.find((t: { name: string }) => t.name === 'Shape')).toBeUndefined();
+    expect(
+      dropped.body.schema.tables.find((t: { name: string }) => t.name === 'Shape'),
+    ).toBeUndefined();
   });
 
   it('refuses bad schema changes with 400/409', async () => {
@@ -263,7 +342,9 @@ describe('GET /api/_export', () => {
   });
 
   it('exports the schema as JSON, with data on request', async () => {
-    const schemaOnly = await request(t.url, 'GET', '/api/_export?format=json', { headers: { 'X-Parse-Master-Key': MASTER_KEY } });
+    const schemaOnly = await request(t.url, 'GET', '/api/_export?format=json', {
+      headers: { 'X-Parse-Master-Key': MASTER_KEY },
+    });
     expect(schemaOnly.status).toBe(200);
     expect(schemaOnly.headers.get('content-type')).toMatch(/application\/json/);
     expect(schemaOnly.body.schema.tables.length).toBeGreaterThan(0);
@@ -300,6 +381,12 @@ describe('unknown routes', () => {
   it('answer 404 ROUTE_NOT_FOUND in the native envelope', async () => {
     const res = await request(t.url, 'PATCH', '/api/Item/abc');
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no route PATCH /api/Item/abc', details: { path: 'url' } } });
+    expect(res.body).toEqual({
+      error: {
+        code: 'ROUTE_NOT_FOUND',
+        message: 'no route PATCH /api/Item/abc',
+        details: { path: 'url' },
+      },
+    });
   });
 });

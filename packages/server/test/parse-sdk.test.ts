@@ -38,7 +38,15 @@ describe('Parse JS SDK', () => {
   it('save and fetch with types intact', async () => {
     const when = new Date('2026-03-04T05:06:07.000Z');
     const o = new Parse.Object('Thing');
-    o.set({ title: 'x', n: 1.5, flag: true, when, list: [1, 'a'], obj: { k: 'v' }, geo: new Parse.GeoPoint(59.9, 10.7) });
+    o.set({
+      title: 'x',
+      n: 1.5,
+      flag: true,
+      when,
+      list: [1, 'a'],
+      obj: { k: 'v' },
+      geo: new Parse.GeoPoint(59.9, 10.7),
+    });
     await o.save();
     expect(o.id).toMatch(/^[A-Za-z0-9]{10}$/);
     expect(o.createdAt).toBeInstanceOf(Date);
@@ -61,14 +69,31 @@ describe('Parse JS SDK', () => {
 
   it('queries with equalTo, greaterThan, containedIn, exists, matches, ascending/descending, limit/skip, count', async () => {
     const q = () => new Parse.Query('Player');
-    expect((await q().equalTo('team', 'red').ascending('name').find()).map((p) => p.get('name'))).toEqual(['ann', 'cid', 'eve']);
-    expect((await q().greaterThan('score', 30).descending('score').find()).map((p) => p.get('name'))).toEqual(['eve', 'dee']);
-    expect((await q().containedIn('name', ['bob', 'dee', 'zed']).ascending('name').find()).map((p) => p.get('name'))).toEqual(['bob', 'dee']);
+    expect(
+      (await q().equalTo('team', 'red').ascending('name').find()).map((p) => p.get('name')),
+    ).toEqual(['ann', 'cid', 'eve']);
+    expect(
+      (await q().greaterThan('score', 30).descending('score').find()).map((p) => p.get('name')),
+    ).toEqual(['eve', 'dee']);
+    expect(
+      (await q().containedIn('name', ['bob', 'dee', 'zed']).ascending('name').find()).map((p) =>
+        p.get('name'),
+      ),
+    ).toEqual(['bob', 'dee']);
     expect(await q().exists('nickname').count()).toBe(3);
     expect(await q().doesNotExist('nickname').count()).toBe(2);
-    expect((await q().matches('name', /^[a-c]/).ascending('name').find()).map((p) => p.get('name'))).toEqual(['ann', 'bob', 'cid']);
+    expect(
+      (
+        await q()
+          .matches('name', /^[a-c]/)
+          .ascending('name')
+          .find()
+      ).map((p) => p.get('name')),
+    ).toEqual(['ann', 'bob', 'cid']);
     expect((await q().matches('name', /^ANN$/i).find()).map((p) => p.get('name'))).toEqual(['ann']);
-    expect((await q().ascending('score').skip(1).limit(2).find()).map((p) => p.get('score'))).toEqual([20, 30]);
+    expect(
+      (await q().ascending('score').skip(1).limit(2).find()).map((p) => p.get('score')),
+    ).toEqual([20, 30]);
     expect(await q().count()).toBe(5);
     const first = await q().ascending('name').first();
     expect(first?.get('name')).toBe('ann');
@@ -102,11 +127,19 @@ describe('Parse JS SDK', () => {
     const relation = post.relation('labels');
     relation.add(tags);
     await post.save();
-    expect((await relation.query().ascending('name').find()).map((l) => l.get('name'))).toEqual(['a', 'b', 'c']);
+    expect((await relation.query().ascending('name').find()).map((l) => l.get('name'))).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
     relation.remove(tags[1]!);
     await post.save();
     const reloaded = await new Parse.Query('Article').get(post.id!);
-    expect((await reloaded.relation('labels').query().ascending('name').find()).map((l) => l.get('name'))).toEqual(['a', 'c']);
+    expect(
+      (await reloaded.relation('labels').query().ascending('name').find()).map((l) =>
+        l.get('name'),
+      ),
+    ).toEqual(['a', 'c']);
   });
 
   it('increment, add and unset', async () => {
@@ -130,13 +163,18 @@ describe('Parse JS SDK', () => {
     const c = new Parse.Object('Trash');
     await Parse.Object.saveAll([a, b, c]);
     await a.destroy();
-    await expect(new Parse.Query('Trash').get(a.id!)).rejects.toMatchObject({ code: Parse.Error.OBJECT_NOT_FOUND });
+    await expect(new Parse.Query('Trash').get(a.id!)).rejects.toMatchObject({
+      code: Parse.Error.OBJECT_NOT_FOUND,
+    });
     await Parse.Object.destroyAll([b, c]);
     expect(await new Parse.Query('Trash').count()).toBe(0);
   });
 
   it('saveAll batches creates and updates', async () => {
-    const objects: Parse.Object[] = Array.from({ length: 45 }, (_, i) => new Parse.Object('Bulk', { i }));
+    const objects: Parse.Object[] = Array.from(
+      { length: 45 },
+      (_, i) => new Parse.Object('Bulk', { i }),
+    );
     await Parse.Object.saveAll(objects);
     expect(objects.every((o) => typeof o.id === 'string')).toBe(true);
     objects.forEach((o) => o.set('doubled', o.get('i') * 2));
@@ -148,11 +186,16 @@ describe('Parse JS SDK', () => {
 
   it('Parse.Cloud.run goes through the function runner', async () => {
     expect(await Parse.Cloud.run('add', { a: 2, b: 3 })).toEqual({ sum: 5 });
-    await expect(Parse.Cloud.run('missing')).rejects.toMatchObject({ code: 141, message: 'no missing' });
+    await expect(Parse.Cloud.run('missing')).rejects.toMatchObject({
+      code: 141,
+      message: 'no missing',
+    });
   });
 
   it('errors arrive as Parse.Error with Parse codes', async () => {
-    await expect(new Parse.Query('Player').get('doesnotexist')).rejects.toMatchObject({ code: 101 });
+    await expect(new Parse.Query('Player').get('doesnotexist')).rejects.toMatchObject({
+      code: 101,
+    });
     const bad = new Parse.Object('Player');
     bad.set('score', 'not a number');
     await expect(bad.save()).rejects.toMatchObject({ code: 111 });
@@ -160,7 +203,9 @@ describe('Parse JS SDK', () => {
 
   it('distinct, aggregate, config and schema', async () => {
     expect((await new Parse.Query('Player').distinct('team')).sort()).toEqual(['blue', 'red']);
-    const rows = await new Parse.Query('Player').equalTo('team', 'red').aggregate([{ $group: { _id: null, total: { $sum: '$score' } } }]);
+    const rows = await new Parse.Query('Player')
+      .equalTo('team', 'red')
+      .aggregate([{ $group: { _id: null, total: { $sum: '$score' } } }]);
     expect(rows).toEqual([{ objectId: null, total: 90 }]);
     await t.server.configStore!.update({ motd: 'hi' });
     const config = await Parse.Config.get();

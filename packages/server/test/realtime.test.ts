@@ -22,12 +22,20 @@ describe('realtime subscriptions', () => {
     const todo = await TestClient.connect(t.url);
     const open = await TestClient.connect(t.url);
     expect((await todo.call({ type: 'subscribe', collection: 'Todo' })).type).toBe('subscribed');
-    const sub = await open.call({ type: 'subscribe', collection: 'Todo', where: { done: false, priority: { $gte: 2 } } });
+    const sub = await open.call({
+      type: 'subscribe',
+      collection: 'Todo',
+      where: { done: false, priority: { $gte: 2 } },
+    });
     expect(sub).toMatchObject({ type: 'subscribed', collection: 'Todo' });
 
     const id = await create('Todo', { title: 'a', done: false, priority: 3 });
     const ev = await open.next((m) => m.event === 'create');
-    expect(ev.data).toMatchObject({ collection: 'Todo', objectId: id, object: { title: 'a', done: false } });
+    expect(ev.data).toMatchObject({
+      collection: 'Todo',
+      objectId: id,
+      object: { title: 'a', done: false },
+    });
     expect(typeof ev.timestamp).toBe('number');
     await todo.next((m) => m.event === 'create' && m.data.objectId === id);
     await all.next((m) => m.event === 'create' && m.data.objectId === id);
@@ -56,7 +64,13 @@ describe('realtime subscriptions', () => {
     await todo.next((m) => m.event === 'delete' && m.data.objectId === id);
     await all.next((m) => m.event === 'delete' && m.data.objectId === id);
 
-    expect(open.events().map((e) => e.event)).toEqual(['create', 'leave', 'enter', 'save', 'delete']);
+    expect(open.events().map((e) => e.event)).toEqual([
+      'create',
+      'leave',
+      'enter',
+      'save',
+      'delete',
+    ]);
     expect(todo.events().every((e) => e.data.collection === 'Todo')).toBe(true);
     expect(todo.events().some((e) => e.data.objectId === other)).toBe(false);
     expect(open.events().some((e) => e.data.objectId === low)).toBe(false);
@@ -68,7 +82,10 @@ describe('realtime subscriptions', () => {
     await c.call({ type: 'subscribe', collection: 'A' });
     await c.call({ type: 'subscribe', collection: 'B' });
     expect(t.server.realtime!.subscriptionCount()).toBeGreaterThanOrEqual(2);
-    expect(await c.call({ type: 'unsubscribe', collection: 'A' })).toMatchObject({ type: 'unsubscribed', collection: 'A' });
+    expect(await c.call({ type: 'unsubscribe', collection: 'A' })).toMatchObject({
+      type: 'unsubscribed',
+      collection: 'A',
+    });
     const a = await create('A', { v: 1 });
     const b = await create('B', { v: 1 });
     await c.next((m) => m.event === 'create' && m.data.objectId === b);
@@ -129,7 +146,10 @@ describe('realtime subscriptions', () => {
 
   it('keeps system collections out of catch-all delivery', async () => {
     const c = await TestClient.connect(t.url);
-    await request(t.url, 'PUT', '/config', { body: { params: { x: 1 } }, headers: { 'X-Parse-Master-Key': MASTER_KEY } });
+    await request(t.url, 'PUT', '/config', {
+      body: { params: { x: 1 } },
+      headers: { 'X-Parse-Master-Key': MASTER_KEY },
+    });
     const marker = await create('Visible', { v: 1 });
     await c.next((m) => m.data?.objectId === marker);
     expect(c.events().some((e) => e.data.collection.startsWith('_'))).toBe(false);
@@ -157,7 +177,9 @@ describe('realtime connection management', () => {
       'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
         'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
     );
-    const head = await new Promise<string>((resolve) => socket.once('data', (d) => resolve(String(d))));
+    const head = await new Promise<string>((resolve) =>
+      socket.once('data', (d) => resolve(String(d))),
+    );
     expect(head).toMatch(/^HTTP\/1\.1 101/);
     expect(t.server.realtime!.clientCount).toBe(before + 1);
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));

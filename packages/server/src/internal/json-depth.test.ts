@@ -3,7 +3,9 @@ import { assertJsonDepth, parseClientJson } from './json-depth';
 
 describe('assertJsonDepth', () => {
   it('counts only brackets outside strings, including escaped quotes', () => {
-    expect(() => assertJsonDepth(JSON.stringify({ a: '[[[[[[[["\\' + '['.repeat(500) }), 'body', 3)).not.toThrow();
+    expect(() =>
+      assertJsonDepth(JSON.stringify({ a: '[[[[[[[["\\' + '['.repeat(500) }), 'body', 3),
+    ).not.toThrow();
     expect(() => assertJsonDepth('[[[[1]]]]', 'body', 3)).toThrow(/nests deeper than 3/);
   });
 

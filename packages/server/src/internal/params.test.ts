@@ -6,6 +6,7 @@ import {
   parseInteger,
   parseSortParam,
   parseWhereParam,
+  queryStringParams,
   single,
 } from './params';
 
@@ -25,10 +26,25 @@ describe('query parameter validation', () => {
   });
 
   it('refuses negative, fractional, huge, exponent and non-numeric integers with INVALID_QUERY naming the parameter', () => {
-    for (const bad of ['-1', '1.5', '1e3', '9'.repeat(40), 'abc', '', 1.5, Infinity, NaN, true, null, {}]) {
+    for (const bad of [
+      '-1',
+      '1.5',
+      '1e3',
+      '9'.repeat(40),
+      'abc',
+      '',
+      1.5,
+      Infinity,
+      NaN,
+      true,
+      null,
+      {},
+    ]) {
       expect(codeOf(() => parseInteger(bad, 'limit', 0, 100))).toBe('INVALID_QUERY');
     }
-    expect(() => parseInteger('101', 'limit', 0, 100)).toThrow(/^limit: expected an integer from 0 to 100/);
+    expect(() => parseInteger('101', 'limit', 0, 100)).toThrow(
+      /^limit: expected an integer from 0 to 100/,
+    );
   });
 
   it('reads booleans as true/false/1/0 and refuses anything else', () => {
@@ -38,8 +54,10 @@ describe('query parameter validation', () => {
     expect(codeOf(() => parseBoolean('yes', 'count'))).toBe('INVALID_QUERY');
   });
 
-  it('refuses a parameter given twice', () => {
-    expect(codeOf(() => single(['1', '2'], 'limit'))).toBe('INVALID_QUERY');
+  it('refuses a query-string parameter given twice', () => {
+    expect(codeOf(() => queryStringParams({ limit: ['1', '2'] }))).toBe('INVALID_QUERY');
+    expect(queryStringParams({ limit: '1' })).toEqual({ limit: '1' });
+    expect(codeOf(() => single('x'.repeat(2_000_000), 'where'))).toBe('INVALID_QUERY');
   });
 
   it('parses where from JSON text or takes an object, and refuses arrays, scalars and bad JSON', () => {
@@ -72,6 +90,8 @@ describe('query parameter validation', () => {
   });
 
   it('names an unknown parameter', () => {
-    expect(() => assertKnownParams({ limt: '1' }, new Set(['limit']), 'query')).toThrow(/^limt: unknown query parameter/);
+    expect(() => assertKnownParams({ limt: '1' }, new Set(['limit']), 'query')).toThrow(
+      /^limt: unknown query parameter/,
+    );
   });
 });

@@ -24,13 +24,26 @@ export function invalidParam(path: string, expected: string, received: unknown):
   );
 }
 
-/** The one value of a query-string parameter (a repeated parameter is an error). */
-export function single(value: unknown, path: string): unknown {
-  if (Array.isArray(value)) {
-    throw new BackendError('INVALID_QUERY', `${path}: given more than once`, {
-      details: { path, expected: 'a single value' },
-    });
+/**
+ * The query-string parameters of a request; a repeated parameter (`?a=1&a=2`) is an error, so
+ * every value is a string.
+ */
+export function queryStringParams(query: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (typeof query !== 'object' || query === null) return out;
+  for (const [key, value] of Object.entries(query)) {
+    if (typeof value !== 'string') {
+      throw new BackendError('INVALID_QUERY', `${key}: given more than once`, {
+        details: { path: key, expected: 'a single value' },
+      });
+    }
+    out[key] = value;
   }
+  return out;
+}
+
+/** A parameter value, with a size check for text. */
+export function single(value: unknown, path: string): unknown {
   if (typeof value === 'string' && value.length > MAX_PARAM_TEXT) {
     throw new BackendError('INVALID_QUERY', `${path}: longer than ${MAX_PARAM_TEXT} characters`, {
       details: { path, expected: `at most ${MAX_PARAM_TEXT} characters` },

@@ -138,7 +138,7 @@ export function columnFromParse(name: string, field: unknown, path: string): Col
 }
 
 function assertClassBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  const value = body ?? {};
+  const value = body === undefined ? {} : body;
   if (!isPlainRecord(value)) {
     throw new BackendError(
       'INVALID_JSON',

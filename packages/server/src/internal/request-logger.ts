@@ -4,7 +4,7 @@ import { getContext } from './request-context';
 
 /**
  * One structured `debug` line per finished request: method, path (never the query string, which
- * may carry keys), status, duration, client address and whether the master key was used. Never
+ * may carry keys), status, duration, client address and `auth` (`master` when the master key was used). Never
  * headers or bodies. Calls the logger directly (the fields are known to be safe), so that a
  * logger dropping `debug` costs almost nothing.
  */
@@ -20,7 +20,7 @@ export function requestLogger(logger: Logger): RequestHandler {
           status: res.statusCode,
           ms: Math.round((performance.now() - start) * 100) / 100,
           remote: req.socket.remoteAddress,
-          master: getContext(res).master,
+          auth: getContext(res).master ? 'master' : 'none',
         });
       } catch {
         // A logger must never break the server.
