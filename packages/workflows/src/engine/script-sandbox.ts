@@ -25,12 +25,34 @@ export interface CompileOptions {
 }
 
 /**
- * Runs user JavaScript (Function, Expression, REST and JSON-filter scripts) in one shared `vm`
- * context per thread, with a time limit on the synchronous part of every call. Per-run things
- * (`Inputs`, `Outputs`, `Noodl`, `console`, timers, `fetch`) are passed as parameters, so runs do
- * not share them; the context's own globals are shared by the scripts of one thread.
+ * Node globals scripts do not see: they are shadowed by parameters of the same names (set to
+ * `undefined`). Untracked timers (`setInterval`) are hidden too; the run offers tracked ones.
+ */
+export const HIDDEN_GLOBALS: readonly string[] = [
+  'process',
+  'Buffer',
+  'global',
+  'globalThis',
+  'setInterval',
+  'clearInterval',
+  'clearImmediate',
+  'require',
+  'module',
+  'exports',
+  '__filename',
+  '__dirname',
+  'WebAssembly',
+];
+
+/**
+ * Runs user JavaScript (Function, Expression, REST and JSON-filter scripts) with a time limit on
+ * the synchronous part of every call. Scripts are compiled in the thread's own realm (so values
+ * they exchange with the engine and the adapter are ordinary objects: `instanceof Date` and
+ * plain-object checks work both ways) inside a function whose parameters shadow Node's globals
+ * (`process`, `Buffer`, `globalThis`...). Per-run things (`Inputs`, `Outputs`, `Noodl`, `console`,
+ * timers, `fetch`) are passed as parameters, so runs do not share them.
  *
- * `vm` is a scope and time limit, not a security boundary: scripts are the project's own code.
+ * This is a scope and a time limit, not a security boundary: scripts are the project's own code.
  * Isolation against runaway code comes from the worker threads (see the package README).
  *
  * @example
@@ -41,8 +63,6 @@ export interface CompileOptions {
  * ```
  */
 export class ScriptSandbox {
-  readonly #context: vm.Context;
-  readonly #global: Record<string, unknown>;
   readonly #invoker: vm.Script;
   readonly #cache = new Map<string, CompiledScript | BackendError>();
   /** The time limit of the synchronous part of one call, in ms. */
@@ -50,12 +70,7 @@ export class ScriptSandbox {
 
   constructor(options: { timeoutMs?: number } = {}) {
     this.timeoutMs = options.timeoutMs ?? 5_000;
-    this.#global = Object.create(null) as Record<string, unknown>;
-    this.#context = vm.createContext(this.#global, {
-      name: 'localbackend-workflow-sandbox',
-      codeGeneration: { strings: true, wasm: false },
-    });
-    this.#invoker = new vm.Script('__localbackendInvoke()', { filename: 'workflow-invoke' });
+    this.#invoker = new vm.Script('globalThis[Symbol.for("localbackend.workflows.invoke")]()', { filename: 'workflow-invoke' });
   }
 
   /**
@@ -75,11 +90,13 @@ export class ScriptSandbox {
       return cached;
     }
     const inner = options.expression === true ? `return (${body}\n);` : body;
-    const source = `(${options.async === true ? 'async ' : ''}function (${params.join(', ')}) {\n${inner}\n})`;
+    const hidden = HIDDEN_GLOBALS.filter((name) => !params.includes(name));
+    const source = `(function (${hidden.join(', ')}) { return ${options.async === true ? 'async ' : ''}function (${params.join(', ')}) {\n${inner}\n}; })`;
     let result: CompiledScript | BackendError;
     try {
       const script = new vm.Script(source, { filename: options.label ?? 'workflow-script' });
-      result = script.runInContext(this.#context, { timeout: this.timeoutMs }) as CompiledScript;
+      const outer = script.runInThisContext({ timeout: this.timeoutMs }) as () => CompiledScript;
+      result = outer();
     } catch (error) {
       result = new BackendError(
         'INVALID_VALUE',
@@ -106,10 +123,11 @@ export class ScriptSandbox {
    * ```
    */
   invoke(fn: CompiledScript, thisArg: unknown, args: readonly unknown[]): unknown {
-    const previous = this.#global['__localbackendInvoke'];
-    this.#global['__localbackendInvoke'] = () => fn.apply(thisArg, args as unknown[]);
+    const slot = globalThis as unknown as Record<symbol, unknown>;
+    const previous = slot[INVOKE];
+    slot[INVOKE] = () => fn.apply(thisArg, args as unknown[]);
     try {
-      return this.#invoker.runInContext(this.#context, { timeout: this.timeoutMs });
+      return this.#invoker.runInThisContext({ timeout: this.timeoutMs });
     } catch (error) {
       if ((error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
         throw new BackendError(
@@ -120,7 +138,9 @@ export class ScriptSandbox {
       }
       throw error;
     } finally {
-      this.#global['__localbackendInvoke'] = previous;
+      slot[INVOKE] = previous;
     }
   }
 }
+
+const INVOKE = Symbol.for('localbackend.workflows.invoke');
