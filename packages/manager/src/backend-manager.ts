@@ -792,7 +792,7 @@ export class BackendManager extends EventEmitter {
     collection: string,
     records: readonly unknown[],
     options: ImportRecordsManagerOptions = {},
-  ): Promise<{ imported: number; skipped: number }> {
+  ): Promise<{ imported: number; skipped: number; relations: number }> {
     assertCollectionName(collection, 'collection');
     if (!Array.isArray(records)) throw invalidValue('records', 'an array of records', records);
     if (!records.every((r) => isPlainRecord(r))) {
@@ -1515,7 +1515,6 @@ const DATA_METHODS: readonly (keyof DataMethods)[] = [
   'importParseSchema',
   'importRecords',
   'existingObjectIds',
-  'addRelations',
   'count',
   'backup',
   'integrityCheck',

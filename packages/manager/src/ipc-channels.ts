@@ -59,7 +59,7 @@ export interface BackendIPCChannels {
     collection: string;
     records: unknown[];
     onConflict?: 'error' | 'skip' | 'replace';
-  }) => Promise<{ imported: number; skipped: number }>;
+  }) => Promise<{ imported: number; skipped: number; relations: number }>;
   // Additions to the original design.
   'backend:restart': (id: string) => Promise<BackendStatus>;
   'backend:health': (id: string) => Promise<HealthReport>;

@@ -472,17 +472,18 @@ export async function migrateFromParse(
       }
       let done = 0;
       let count = 0;
-      const pending: { objectId: string; targetObjectIds: string[] }[] = [];
+      const pending: { owningId: string; relatedId: string }[] = [];
+      // Junction rows are imported as Parse's `_Join:<key>:<Class>` rows: idempotent, and the
+      // owning records keep the updatedAt they had at the source.
       const flush = async (): Promise<void> => {
         if (pending.length === 0) return;
-        const batch = pending.splice(0, pending.length);
-        const result = await manager.callData(backendId!, 'write', 'addRelations', [
-          cls.className,
-          key,
-          targetClass,
-          batch,
+        const rows = pending.splice(0, pending.length);
+        const result = await manager.callData(backendId!, 'write', 'importRecords', [
+          `_Join:${key}:${cls.className}`,
+          rows,
+          { onConflict: 'error' },
         ]);
-        count += result.added;
+        count += result.relations;
       };
       progress({
         phase: 'relations',
@@ -492,9 +493,9 @@ export async function migrateFromParse(
       });
       await mapLimit(owners, concurrency, async (objectId) => {
         const targets = await client.related(cls.className, objectId, key, targetClass, 1000);
-        if (targets.length > 0) pending.push({ objectId, targetObjectIds: targets });
+        for (const relatedId of targets) pending.push({ owningId: objectId, relatedId });
         done++;
-        if (pending.length >= 200) await flush();
+        if (pending.length >= 1000) await flush();
         if (done % 25 === 0 || done === owners.length) {
           progress({
             phase: 'relations',

@@ -50,7 +50,7 @@ function dataMethods(adapter: LocalSQLAdapter, schemaFile: string): DataMethods 
       const result = await adapter.importRecords(collection, records, {
         onConflict: options.onConflict,
       });
-      return { imported: result.imported, skipped: result.skipped };
+      return { imported: result.imported, skipped: result.skipped, relations: result.relations };
     },
     async existingObjectIds(collection, ids) {
       assertCollectionName(collection, 'collection', { allowSystem: true });
@@ -69,23 +69,6 @@ function dataMethods(adapter: LocalSQLAdapter, schemaFile: string): DataMethods 
         for (const record of results) found.push(record.objectId);
       }
       return found;
-    },
-    async addRelations(collection, key, targetClass, pairs) {
-      let added = 0;
-      await adapter.transaction(async (tx) => {
-        for (const pair of pairs) {
-          if (pair.targetObjectIds.length === 0) continue;
-          await tx.addRelation({
-            collection,
-            objectId: pair.objectId,
-            key,
-            targetObjectId: pair.targetObjectIds,
-            targetClass,
-          });
-          added += pair.targetObjectIds.length;
-        }
-      });
-      return { added };
     },
     async count(collection) {
       const schema = await adapter.getSchema({ includeSystem: true });

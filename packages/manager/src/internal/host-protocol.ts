@@ -43,14 +43,8 @@ export interface HostMethods {
     collection: string,
     records: readonly unknown[],
     options: { readonly onConflict: 'error' | 'skip' | 'replace' },
-  ): Promise<{ imported: number; skipped: number }>;
+  ): Promise<{ imported: number; skipped: number; relations: number }>;
   existingObjectIds(collection: string, ids: readonly string[]): Promise<string[]>;
-  addRelations(
-    collection: string,
-    key: string,
-    targetClass: string,
-    pairs: readonly { readonly objectId: string; readonly targetObjectIds: readonly string[] }[],
-  ): Promise<{ added: number }>;
   count(collection: string): Promise<number>;
   backup(destPath: string): Promise<{ path: string; bytes: number }>;
   integrityCheck(): Promise<{ ok: boolean; problems: string[] }>;
@@ -72,7 +66,6 @@ export const HOST_METHODS: ReadonlySet<string> = new Set<HostMethod>([
   'importParseSchema',
   'importRecords',
   'existingObjectIds',
-  'addRelations',
   'count',
   'backup',
   'integrityCheck',
