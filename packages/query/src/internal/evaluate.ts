@@ -30,6 +30,12 @@ import {
 /**
  * Answers "does the Relation field `key` of record `owner` contain the record `relatedId`?" for
  * matches(); without it, `$relatedTo` and `pointsTo` on Relation fields cannot be evaluated.
+ *
+ * @example
+ * ```ts
+ * const relations: RelationLookup = (owner, key, relatedId) =>
+ *   db.prepare(`SELECT 1 FROM "_Join_${key}_${owner.className}" WHERE "owningId" = ? AND "relatedId" = ?`).get(owner.objectId, relatedId) !== undefined;
+ * ```
  */
 export type RelationLookup = (
   owner: { readonly className: string; readonly objectId: string },
