@@ -71,6 +71,7 @@ class PoolWorker {
     this.ready.catch(() => {});
     this.worker = new Worker(entry, {
       workerData: init,
+      execArgv: workerExecArgv(),
       resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb, maxYoungGenerationSizeMb: Math.max(8, Math.min(64, Math.floor(maxMemoryMb / 8))) },
       stdout: false,
       stderr: false,
@@ -367,6 +368,15 @@ export class WorkerPool {
     void w;
     if (!this.#closed) void this.start().catch(() => {});
   }
+}
+
+/**
+ * The parent's Node flags minus those a worker thread refuses or must not inherit (`--input-type`
+ * of an `-e` script, `--watch`, `--test`, inspector ports).
+ */
+function workerExecArgv(): string[] {
+  const refused = /^--(input-type|watch|test|inspect|debug)/;
+  return process.execArgv.filter((flag) => !refused.test(flag));
 }
 
 function errorOutcome(code: ErrorCode, message: string): RunOutcome {
