@@ -33,7 +33,8 @@ async function firstHealth(port, started) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const p99 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
+const p99 = (xs) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
 const ms = (x) => `${x.toFixed(1)} ms`;
 
 async function bareChild() {
@@ -62,7 +63,12 @@ const ROUNDS = 7;
 try {
   // ---- 1. start to first /health
   const child = new BackendManager({ root, basePort: 31_500, maxPort: 31_999 });
-  const inProcess = new BackendManager({ root, mode: 'in-process', basePort: 31_500, maxPort: 31_999 });
+  const inProcess = new BackendManager({
+    root,
+    mode: 'in-process',
+    basePort: 31_500,
+    maxPort: 31_999,
+  });
   const a = await child.createBackend('bench child');
   const b = await inProcess.createBackend('bench in-process');
   await managedStart(child, a.id); // warm the file cache
@@ -92,7 +98,10 @@ try {
     },
   };
   registerIpcHandlers(ipcMain, { manager: child });
-  ipcMain.handle('bench:constant', () => ({ ok: true, value: { id: a.id, state: 'running', running: true, port: 1, pid: 1, restarts: 0 } }));
+  ipcMain.handle('bench:constant', () => ({
+    ok: true,
+    value: { id: a.id, state: 'running', running: true, port: 1, pid: 1, restarts: 0 },
+  }));
   const api = createBackendApi(ipcRenderer);
   await child.startBackend(a.id);
   const N = 2000;
@@ -112,7 +121,9 @@ try {
   const stopped = await time(() => api.status(a.id));
   const us = (x) => `${(x * 1000).toFixed(1)} us`;
   console.log(`manager: IPC round trip of backend:status (structured-clone channel), ${N} calls`);
-  console.log(`  bare handler returning a constant (baseline): median ${us(median(constant))}, p99 ${us(p99(constant))}`);
+  console.log(
+    `  bare handler returning a constant (baseline): median ${us(median(constant))}, p99 ${us(p99(constant))}`,
+  );
   console.log(
     `  backend:status, running backend: median ${us(median(running))}, p99 ${us(p99(running))}  -> ${(median(running) / median(constant)).toFixed(1)}x baseline (target < 100 ms)`,
   );

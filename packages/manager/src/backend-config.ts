@@ -124,12 +124,20 @@ export const DEFAULT_BACKEND_SETTINGS: Readonly<Omit<BackendSettings, 'masterKey
   },
 );
 
-/** A new random master key: 32 hex characters. */
+/** A new random master key: 32 hex characters (internal). */
 export function generateMasterKey(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** What {@link parseBackendConfig} found. */
+/**
+ * What {@link parseBackendConfig} found.
+ *
+ * @example
+ * ```ts
+ * const { config, upgraded }: ParsedBackendConfig = parseBackendConfig(raw, 'backend-1');
+ * if (upgraded) await writeBack(config);
+ * ```
+ */
 export interface ParsedBackendConfig {
   readonly config: BackendConfig;
   /** True when defaults were filled in (e.g. a generated master key) and the file should be rewritten. */

@@ -65,9 +65,15 @@ describe('backups', () => {
 
   it('runs scheduled backups from the cron expression while the backend runs', async () => {
     const backend = await manager.createBackend('Scheduled');
-    await manager.updateBackend(backend.id, { settings: { backup: { cron: '* * * * * *', keep: 3 } } });
+    await manager.updateBackend(backend.id, {
+      settings: { backup: { cron: '* * * * * *', keep: 3 } },
+    });
     await manager.startBackend(backend.id);
-    await waitFor(async () => (await manager.listBackups(backend.id)).length >= 2, 5000, 'two scheduled backups');
+    await waitFor(
+      async () => (await manager.listBackups(backend.id)).length >= 2,
+      5000,
+      'two scheduled backups',
+    );
     await manager.stopBackend(backend.id);
     const settled = (await manager.listBackups(backend.id)).length;
     await new Promise((r) => setTimeout(r, 1500));
@@ -87,15 +93,23 @@ describe('backups', () => {
     const outside = path.join(root, 'copy.db');
     copyFileSync(backup.path, outside);
     await manager.restore(backend.id, outside);
-    const data = JSON.parse(await manager.exportData(backend.id, 'json')) as { data: Record<string, unknown[]> };
+    const data = JSON.parse(await manager.exportData(backend.id, 'json')) as {
+      data: Record<string, unknown[]>;
+    };
     expect(data.data['Keep']).toHaveLength(1);
 
-    await expect(manager.restore(backend.id, 'backup-nope.db')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(manager.restore(backend.id, 'backup-nope.db')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     const garbage = path.join(root, 'garbage.db');
     writeFileSync(garbage, 'this is not a database');
-    await expect(manager.restore(backend.id, garbage)).rejects.toMatchObject({ code: expect.stringMatching(/INVALID|INTERNAL|UNSUPPORTED/) });
+    await expect(manager.restore(backend.id, garbage)).rejects.toMatchObject({
+      code: expect.stringMatching(/INVALID|INTERNAL|UNSUPPORTED/),
+    });
     // The database is untouched by the refused restore.
-    const after = JSON.parse(await manager.exportData(backend.id, 'json')) as { data: Record<string, unknown[]> };
+    const after = JSON.parse(await manager.exportData(backend.id, 'json')) as {
+      data: Record<string, unknown[]>;
+    };
     expect(after.data['Keep']).toHaveLength(1);
     const empty = await manager.createBackend('Empty');
     await expect(manager.restore(empty.id, 'latest')).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -114,15 +128,31 @@ describe('export and import through the API', () => {
       { objectId: 'bergen', name: 'Bergen', population: 290_000 },
     ]);
     expect(result).toMatchObject({ imported: 2, skipped: 0 });
-    await expect(manager.importRecords(backend.id, 'City', [{ objectId: 'oslo', name: 'Again' }])).rejects.toMatchObject({ code: 'DUPLICATE_VALUE' });
-    expect(await manager.importRecords(backend.id, 'City', [{ objectId: 'oslo', name: 'Oslo!' }], { onConflict: 'replace' })).toMatchObject({ imported: 1 });
-    const json = JSON.parse(await manager.exportData(backend.id, 'json')) as { data: Record<string, { name: string }[]> };
+    await expect(
+      manager.importRecords(backend.id, 'City', [{ objectId: 'oslo', name: 'Again' }]),
+    ).rejects.toMatchObject({ code: 'DUPLICATE_VALUE' });
+    expect(
+      await manager.importRecords(backend.id, 'City', [{ objectId: 'oslo', name: 'Oslo!' }], {
+        onConflict: 'replace',
+      }),
+    ).toMatchObject({ imported: 1 });
+    const json = JSON.parse(await manager.exportData(backend.id, 'json')) as {
+      data: Record<string, { name: string }[]>;
+    };
     expect(json.data['City']!.map((c) => c.name).sort()).toEqual(['Bergen', 'Oslo!']);
     expect(await manager.exportSchema(backend.id, 'supabase')).toMatch(/ENABLE ROW LEVEL SECURITY/);
     expect(await manager.exportData(backend.id, 'sql')).toMatch(/INSERT INTO "City"/);
-    await expect(manager.importRecords(backend.id, 'City', ['nope'] as never)).rejects.toMatchObject({ code: 'INVALID_VALUE' });
-    await expect(manager.importRecords(backend.id, '$City', [])).rejects.toMatchObject({ code: 'INVALID_COLLECTION_NAME' });
-    await expect(manager.importParseSchema(backend.id, { nope: 1 })).rejects.toMatchObject({ code: 'INVALID_VALUE' });
-    await expect(manager.exportData(backend.id, 'xml' as never)).rejects.toMatchObject({ code: 'INVALID_VALUE' });
+    await expect(
+      manager.importRecords(backend.id, 'City', ['nope'] as never),
+    ).rejects.toMatchObject({ code: 'INVALID_VALUE' });
+    await expect(manager.importRecords(backend.id, '$City', [])).rejects.toMatchObject({
+      code: 'INVALID_COLLECTION_NAME',
+    });
+    await expect(manager.importParseSchema(backend.id, { nope: 1 })).rejects.toMatchObject({
+      code: 'INVALID_VALUE',
+    });
+    await expect(manager.exportData(backend.id, 'xml' as never)).rejects.toMatchObject({
+      code: 'INVALID_VALUE',
+    });
   });
 });
