@@ -19,7 +19,8 @@ const Database = sqliteRequire('better-sqlite3');
 const dir = mkdtempSync(join(tmpdir(), 'lb-sqlite-bench-'));
 const ROWS = 10_000;
 const GROUPS = ROWS / 20;
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const fmt = (n, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const results = [];
 
 function rawDb(path) {
@@ -44,7 +45,15 @@ function id(i) {
 
 function record(i, base) {
   const at = new Date(base + i * 1000).toISOString();
-  return { objectId: id(i), createdAt: at, updatedAt: at, title: `item ${i}`, n: i, done: i % 2 === 0, grp: `g${i % GROUPS}` };
+  return {
+    objectId: id(i),
+    createdAt: at,
+    updatedAt: at,
+    title: `item ${i}`,
+    n: i,
+    done: i % 2 === 0,
+    grp: `g${i % GROUPS}`,
+  };
 }
 
 /** Runs `fn` repeatedly for about `ms`, returns operations per second (best of 3 rounds). */
@@ -95,18 +104,24 @@ const rawInsert = raw.prepare(
   `INSERT INTO "Item" ("objectId", "createdAt", "updatedAt", "title", "n", "done", "grp") VALUES (?, ?, ?, ?, ?, ?, ?)`,
 );
 raw.transaction(() => {
-  for (const r of rows) rawInsert.run(r.objectId, r.createdAt, r.updatedAt, r.title, r.n, r.done ? 1 : 0, r.grp);
+  for (const r of rows)
+    rawInsert.run(r.objectId, r.createdAt, r.updatedAt, r.title, r.n, r.done ? 1 : 0, r.grp);
 })();
 
-console.log(`LocalSQLAdapter vs raw better-sqlite3, ${ROWS.toLocaleString('en-US')} rows, file databases in ${dir}\n`);
+console.log(
+  `LocalSQLAdapter vs raw better-sqlite3, ${ROWS.toLocaleString('en-US')} rows, file databases in ${dir}\n`,
+);
 
 // ---- 1. fetch by id ------------------------------------------------------------------------------
 {
   const ids = rows.map((r) => r.objectId);
   const rawGet = raw.prepare(`SELECT * FROM "Item" WHERE "objectId" = ?`);
   const check = await adapter.fetch({ collection: 'Item', objectId: ids[5] });
-  if (check.title !== 'item 5' || check.done !== false) throw new Error('fetch returned the wrong record');
-  const ours = await opsPerSecond((i) => adapter.fetch({ collection: 'Item', objectId: ids[(i * 7) % ROWS] }));
+  if (check.title !== 'item 5' || check.done !== false)
+    throw new Error('fetch returned the wrong record');
+  const ours = await opsPerSecond((i) =>
+    adapter.fetch({ collection: 'Item', objectId: ids[(i * 7) % ROWS] }),
+  );
   const theirs = await opsPerSecond((i) => rawGet.get(ids[(i * 7) % ROWS]));
   report('fetch by id', ours, theirs, 'ops/s', '>= 0.5x');
 }
@@ -115,8 +130,11 @@ console.log(`LocalSQLAdapter vs raw better-sqlite3, ${ROWS.toLocaleString('en-US
 {
   const rawQuery = raw.prepare(`SELECT * FROM "Item" WHERE "grp" = ? LIMIT 100`);
   const check = await adapter.query({ collection: 'Item', where: { grp: 'g7' }, limit: 100 });
-  if (check.results.length !== 20 || rawQuery.all('g7').length !== 20) throw new Error('the query did not return 20 rows');
-  const ours = await opsPerSecond((i) => adapter.query({ collection: 'Item', where: { grp: `g${i % GROUPS}` }, limit: 100 }));
+  if (check.results.length !== 20 || rawQuery.all('g7').length !== 20)
+    throw new Error('the query did not return 20 rows');
+  const ours = await opsPerSecond((i) =>
+    adapter.query({ collection: 'Item', where: { grp: `g${i % GROUPS}` }, limit: 100 }),
+  );
   const theirs = await opsPerSecond((i) => rawQuery.all(`g${i % GROUPS}`));
   report('indexed equality query (20 rows)', ours, theirs, 'ops/s', '>= 0.5x');
 }
@@ -125,7 +143,10 @@ console.log(`LocalSQLAdapter vs raw better-sqlite3, ${ROWS.toLocaleString('en-US
 {
   let k = 0;
   const ours = await opsPerSecond(() =>
-    adapter.create({ collection: 'Item', data: { title: `new ${k++}`, n: k, done: true, grp: 'new' } }),
+    adapter.create({
+      collection: 'Item',
+      data: { title: `new ${k++}`, n: k, done: true, grp: 'new' },
+    }),
   );
   let j = 0;
   const theirs = await opsPerSecond(() => {
@@ -155,7 +176,8 @@ console.log(`LocalSQLAdapter vs raw better-sqlite3, ${ROWS.toLocaleString('en-US
     let start = performance.now();
     const result = await a.importRecords('Item', big, { batchSize: 10_000 });
     times.ours = Math.min(times.ours, performance.now() - start);
-    if (result.imported !== N || (await a.count({ collection: 'Item' })) !== N) throw new Error('import lost rows');
+    if (result.imported !== N || (await a.count({ collection: 'Item' })) !== N)
+      throw new Error('import lost rows');
     await a.disconnect();
 
     const r = rawDb(join(dir, `raw-import-${round}.db`));
@@ -165,14 +187,21 @@ CREATE INDEX "i_createdAt" ON "Item" ("createdAt"); CREATE INDEX "i_updatedAt" O
       `INSERT INTO "Item" ("objectId", "createdAt", "updatedAt", "title", "n", "done", "grp") VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     const batch = r.transaction((slice) => {
-      for (const x of slice) insert.run(x.objectId, x.createdAt, x.updatedAt, x.title, x.n, x.done ? 1 : 0, x.grp);
+      for (const x of slice)
+        insert.run(x.objectId, x.createdAt, x.updatedAt, x.title, x.n, x.done ? 1 : 0, x.grp);
     });
     start = performance.now();
     for (let s = 0; s < N; s += 10_000) batch(big.slice(s, s + 10_000));
     times.raw = Math.min(times.raw, performance.now() - start);
     r.close();
   }
-  report('100,000-row import', (N * 1000) / times.ours, (N * 1000) / times.raw, 'rows/s', '>= 100,000 rows/s and >= 0.5x');
+  report(
+    '100,000-row import',
+    (N * 1000) / times.ours,
+    (N * 1000) / times.raw,
+    'rows/s',
+    '>= 100,000 rows/s and >= 0.5x',
+  );
 }
 
 await adapter.disconnect();
@@ -181,6 +210,11 @@ rmSync(dir, { recursive: true, force: true });
 
 const failed = results.filter(
   (r) =>
-    (r.target?.includes('0.5x') && r.ratio < 0.5) || (r.name.includes('import') && r.ours < 100_000),
+    (r.target?.includes('0.5x') && r.ratio < 0.5) ||
+    (r.name.includes('import') && r.ours < 100_000),
 );
-console.log(failed.length === 0 ? '\nall targets met' : `\ntargets missed: ${failed.map((r) => r.name).join(', ')}`);
+console.log(
+  failed.length === 0
+    ? '\nall targets met'
+    : `\ntargets missed: ${failed.map((r) => r.name).join(', ')}`,
+);

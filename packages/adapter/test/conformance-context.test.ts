@@ -4,14 +4,19 @@ import { FILTER_CASES } from '../src/testing/filter-cases';
 
 describe('conformance suite helpers', () => {
   it('capabilities default to everything; a declared gap skips with a visible reason', () => {
-    const ctx = createSuiteContext(() => {
-      throw new Error('not called');
-    }, { capabilities: { geo: false, maxRecordBytes: 0 } });
+    const ctx = createSuiteContext(
+      () => {
+        throw new Error('not called');
+      },
+      { capabilities: { geo: false, maxRecordBytes: 0 } },
+    );
     expect(ctx.caps).toMatchObject({ ...FULL_CAPABILITIES, geo: false, maxRecordBytes: 0 });
     expect(ctx.has('relations')).toBe(true);
     expect(ctx.has('relations', 'geo')).toBe(false);
     expect(ctx.has('maxRecordBytes')).toBe(false);
-    expect(ctx.title('near queries', 'geo')).toBe('near queries [skipped: the adapter declares capabilities.geo = false]');
+    expect(ctx.title('near queries', 'geo')).toBe(
+      'near queries [skipped: the adapter declares capabilities.geo = false]',
+    );
     expect(ctx.title('plain')).toBe('plain');
   });
 
@@ -24,14 +29,77 @@ describe('conformance suite helpers', () => {
   });
 
   it('every Parse operator of ARCHITECTURE §4 appears in some case', () => {
-    const text = JSON.stringify(FILTER_CASES.map((c) => c.where({ a: 'a', b: 'b', c: 'c', d: 'd', e: 'e', f: 'f', o1: 'o1', o2: 'o2', org: 'org' })));
-    for (const op of ['$eq', '$ne', '$lt', '$lte', '$gt', '$gte', '$in', '$nin', '$exists', '$regex', '$options', '$all', '$text', '$search', '$term', '$nearSphere', '$within', '$box', '$geoWithin', '$polygon', '$and', '$or', '$relatedTo']) {
+    const text = JSON.stringify(
+      FILTER_CASES.map((c) =>
+        c.where({ a: 'a', b: 'b', c: 'c', d: 'd', e: 'e', f: 'f', o1: 'o1', o2: 'o2', org: 'org' }),
+      ),
+    );
+    for (const op of [
+      '$eq',
+      '$ne',
+      '$lt',
+      '$lte',
+      '$gt',
+      '$gte',
+      '$in',
+      '$nin',
+      '$exists',
+      '$regex',
+      '$options',
+      '$all',
+      '$text',
+      '$search',
+      '$term',
+      '$nearSphere',
+      '$within',
+      '$box',
+      '$geoWithin',
+      '$polygon',
+      '$and',
+      '$or',
+      '$relatedTo',
+    ]) {
       expect(text, op).toContain(`"${op}"`);
     }
-    for (const op of ['equalTo', 'notEqualTo', 'lessThan', 'greaterThan', 'lessThanOrEqualTo', 'greaterThanOrEqualTo', 'exists', 'containedIn', 'notContainedIn', 'pointsTo', 'matchesRegex', 'text', 'nearSphere', 'withinBox', 'withinPolygon', 'idEqualTo', 'idContainedIn', 'relatedTo', 'contains', 'startsWith', 'endsWith', 'regex']) {
+    for (const op of [
+      'equalTo',
+      'notEqualTo',
+      'lessThan',
+      'greaterThan',
+      'lessThanOrEqualTo',
+      'greaterThanOrEqualTo',
+      'exists',
+      'containedIn',
+      'notContainedIn',
+      'pointsTo',
+      'matchesRegex',
+      'text',
+      'nearSphere',
+      'withinBox',
+      'withinPolygon',
+      'idEqualTo',
+      'idContainedIn',
+      'relatedTo',
+      'contains',
+      'startsWith',
+      'endsWith',
+      'regex',
+    ]) {
       expect(text, op).toContain(`"${op}"`);
     }
-    for (const op of ['equal to', 'not equal to', 'greater than', 'greater than or equal to', 'less than', 'less than or equal to', 'exist', 'not exist', 'contain', 'points to', 'related to']) {
+    for (const op of [
+      'equal to',
+      'not equal to',
+      'greater than',
+      'greater than or equal to',
+      'less than',
+      'less than or equal to',
+      'exist',
+      'not exist',
+      'contain',
+      'points to',
+      'related to',
+    ]) {
       expect(text, op).toContain(`"${op}"`);
     }
   });

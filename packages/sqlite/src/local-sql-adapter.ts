@@ -92,12 +92,21 @@ class TxContext implements WriteScope {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function positiveInteger(value: unknown, name: string, fallback: number, allowZero = false): number {
+function positiveInteger(
+  value: unknown,
+  name: string,
+  fallback: number,
+  allowZero = false,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new BackendError('INVALID_CONFIG', `options.${name}: expected ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${describeValue(value)}`, {
-      details: { path: `options.${name}`, received: describeValue(value) },
-    });
+    throw new BackendError(
+      'INVALID_CONFIG',
+      `options.${name}: expected ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${describeValue(value)}`,
+      {
+        details: { path: `options.${name}`, received: describeValue(value) },
+      },
+    );
   }
   return value;
 }
@@ -105,16 +114,26 @@ function positiveInteger(value: unknown, name: string, fallback: number, allowZe
 function settingsFrom(options: LocalSQLAdapterOptions | undefined): Settings {
   const o: LocalSQLAdapterOptions = options ?? {};
   if (!isPlainRecord(o as unknown)) {
-    throw new BackendError('INVALID_CONFIG', `options: expected an object, got ${describeValue(o)}`);
+    throw new BackendError(
+      'INVALID_CONFIG',
+      `options: expected an object, got ${describeValue(o)}`,
+    );
   }
   const schemaMode = o.schemaMode ?? DEFAULTS.schemaMode;
   if (schemaMode !== 'auto' && schemaMode !== 'strict') {
-    throw new BackendError('INVALID_CONFIG', `options.schemaMode: expected "auto" or "strict", got ${describeValue(schemaMode)}`, {
-      details: { path: 'options.schemaMode' },
-    });
+    throw new BackendError(
+      'INVALID_CONFIG',
+      `options.schemaMode: expected "auto" or "strict", got ${describeValue(schemaMode)}`,
+      {
+        details: { path: 'options.schemaMode' },
+      },
+    );
   }
   if (o.schemaFile !== undefined && (typeof o.schemaFile !== 'string' || o.schemaFile === '')) {
-    throw new BackendError('INVALID_CONFIG', `options.schemaFile: expected a file path, got ${describeValue(o.schemaFile)}`);
+    throw new BackendError(
+      'INVALID_CONFIG',
+      `options.schemaFile: expected a file path, got ${describeValue(o.schemaFile)}`,
+    );
   }
   if (o.onListenerError !== undefined && typeof o.onListenerError !== 'function') {
     throw new BackendError('INVALID_CONFIG', 'options.onListenerError: expected a function');
@@ -124,11 +143,20 @@ function settingsFrom(options: LocalSQLAdapterOptions | undefined): Settings {
     schemaFile: o.schemaFile === undefined ? undefined : resolve(o.schemaFile),
     busyTimeoutMs: positiveInteger(o.busyTimeoutMs, 'busyTimeoutMs', DEFAULTS.busyTimeoutMs, true),
     lockRetryMs: positiveInteger(o.lockRetryMs, 'lockRetryMs', DEFAULTS.lockRetryMs, true),
-    transactionTimeoutMs: positiveInteger(o.transactionTimeoutMs, 'transactionTimeoutMs', DEFAULTS.transactionTimeoutMs, true),
+    transactionTimeoutMs: positiveInteger(
+      o.transactionTimeoutMs,
+      'transactionTimeoutMs',
+      DEFAULTS.transactionTimeoutMs,
+      true,
+    ),
     maxRecordBytes: positiveInteger(o.maxRecordBytes, 'maxRecordBytes', DEFAULTS.maxRecordBytes),
     defaultLimit: positiveInteger(o.defaultLimit, 'defaultLimit', DEFAULTS.defaultLimit),
     maxLimit: positiveInteger(o.maxLimit, 'maxLimit', DEFAULTS.maxLimit),
-    statementCacheSize: positiveInteger(o.statementCacheSize, 'statementCacheSize', DEFAULTS.statementCacheSize),
+    statementCacheSize: positiveInteger(
+      o.statementCacheSize,
+      'statementCacheSize',
+      DEFAULTS.statementCacheSize,
+    ),
     readonly: o.readonly === true,
     onListenerError: o.onListenerError,
   };
@@ -136,15 +164,22 @@ function settingsFrom(options: LocalSQLAdapterOptions | undefined): Settings {
 
 function requireOptions<T>(options: T, method: string): T {
   if (!isPlainRecord(options)) {
-    throw new BackendError('INVALID_VALUE', `${method}: expected an options object, got ${describeValue(options)}`, {
-      details: { path: method, expected: 'an options object' },
-    });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `${method}: expected an options object, got ${describeValue(options)}`,
+      {
+        details: { path: method, expected: 'an options object' },
+      },
+    );
   }
   return options;
 }
 
 function transactionFinished(): BackendError {
-  return new BackendError('FORBIDDEN', 'This transaction has already finished (committed, rolled back or timed out); its handle can no longer be used');
+  return new BackendError(
+    'FORBIDDEN',
+    'This transaction has already finished (committed, rolled back or timed out); its handle can no longer be used',
+  );
 }
 
 /**
@@ -209,9 +244,13 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
    */
   constructor(path: string, options?: LocalSQLAdapterOptions) {
     if (typeof path !== 'string' || path.trim() === '') {
-      throw new BackendError('INVALID_CONFIG', `path: expected a database file path or ":memory:", got ${describeValue(path)}`, {
-        details: { path: 'path' },
-      });
+      throw new BackendError(
+        'INVALID_CONFIG',
+        `path: expected a database file path or ":memory:", got ${describeValue(path)}`,
+        {
+          details: { path: 'path' },
+        },
+      );
     }
     this.#settings = settingsFrom(options);
     this.path = path === ':memory:' ? path : resolve(path);
@@ -223,7 +262,7 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
       schemaMode: this.#settings.schemaMode,
       maxRecordBytes: this.#settings.maxRecordBytes,
     });
-    this.#queries = new QueryEngine(conn, this.#schema, this.#settings.schemaMode, {
+    this.#queries = new QueryEngine(conn, this.#settings.schemaMode, {
       defaultLimit: this.#settings.defaultLimit,
       maxLimit: this.#settings.maxLimit,
     });
@@ -272,7 +311,9 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
       if (settings.schemaFile !== undefined && existsSync(settings.schemaFile)) {
         const fileSchema = loadSchemaFileSync(settings.schemaFile);
         this.#closed = false;
-        await this.#run('write', { operation: 'connect (schemaFile)' }, () => this.#applySchema(fileSchema));
+        await this.#run('write', { operation: 'connect (schemaFile)' }, () =>
+          this.#applySchema(fileSchema),
+        );
       }
       if (settings.schemaFile !== undefined && !settings.readonly) this.#writeSchemaFile();
     } catch (error) {
@@ -299,7 +340,10 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
   #conn(): SqliteConnection {
     const conn = this.#connection;
     if (conn === undefined || !conn.open) {
-      throw new BackendError('UNAVAILABLE', `The database ${this.path} is not connected (call connect())`);
+      throw new BackendError(
+        'UNAVAILABLE',
+        `The database ${this.path} is not connected (call connect())`,
+      );
     }
     return conn;
   }
@@ -307,7 +351,10 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
   async #ensureConnected(): Promise<void> {
     if (this.#connection !== undefined) return;
     if (this.#closed) {
-      throw new BackendError('UNAVAILABLE', `The database ${this.path} was disconnected (call connect() to reopen it)`);
+      throw new BackendError(
+        'UNAVAILABLE',
+        `The database ${this.path} was disconnected (call connect() to reopen it)`,
+      );
     }
     await this.connect();
   }
@@ -328,7 +375,11 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
   }
 
   /** Runs `work` as a read or an atomic write: inside the caller's transaction, or queued behind one. */
-  async #run<T>(kind: 'read' | 'write', context: ErrorContext, work: (scope: WriteScope) => T): Promise<T> {
+  async #run<T>(
+    kind: 'read' | 'write',
+    context: ErrorContext,
+    work: (scope: WriteScope) => T,
+  ): Promise<T> {
     if (this.#connection === undefined) await this.#ensureConnected();
     const tx = this.#currentTx();
     if (tx !== undefined) return this.#inTransaction(tx, kind, context, work);
@@ -398,7 +449,12 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     return result;
   }
 
-  #inTransaction<T>(ctx: TxContext, kind: 'read' | 'write', context: ErrorContext, work: (scope: WriteScope) => T): T {
+  #inTransaction<T>(
+    ctx: TxContext,
+    kind: 'read' | 'write',
+    context: ErrorContext,
+    work: (scope: WriteScope) => T,
+  ): T {
     if (kind === 'read') {
       try {
         return work(ctx);
@@ -455,8 +511,12 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
         try {
           listener(copy);
         } catch (error) {
-          if (this.#settings.onListenerError !== undefined) this.#settings.onListenerError(error, copy);
-          else process.emitWarning(`A ${event.type} listener of LocalSQLAdapter threw: ${String(error)}`);
+          if (this.#settings.onListenerError !== undefined)
+            this.#settings.onListenerError(error, copy);
+          else
+            process.emitWarning(
+              `A ${event.type} listener of LocalSQLAdapter threw: ${String(error)}`,
+            );
         }
       }
     }
@@ -482,7 +542,10 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
    */
   async transaction<T>(fn: (tx: CloudStoreAdapter) => Promise<T> | T): Promise<T> {
     if (typeof fn !== 'function') {
-      throw new BackendError('INVALID_VALUE', `transaction: expected a function, got ${describeValue(fn)}`);
+      throw new BackendError(
+        'INVALID_VALUE',
+        `transaction: expected a function, got ${describeValue(fn)}`,
+      );
     }
     if (this.#connection === undefined) await this.#ensureConnected();
     const outer = this.#currentTx();
@@ -532,7 +595,13 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new BackendError('TIMEOUT', `The transaction was still open after ${ms} ms and was rolled back (transactionTimeoutMs)`)),
+        () =>
+          reject(
+            new BackendError(
+              'TIMEOUT',
+              `The transaction was still open after ${ms} ms and was rolled back (transactionTimeoutMs)`,
+            ),
+          ),
         ms,
       );
     });
@@ -569,13 +638,17 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
   }
 
   #makeHandle(ctx: TxContext): CloudStoreAdapter {
-    const inside = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    const inside =
+      <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
       (...args: A): Promise<R> =>
         ctx.active ? this.#als.run(ctx, () => fn(...args)) : Promise.reject(transactionFinished());
     return Object.freeze({
       capabilities: this.capabilities,
       connect: () => Promise.resolve(),
-      disconnect: () => Promise.reject(new BackendError('FORBIDDEN', 'disconnect() cannot be called inside a transaction')),
+      disconnect: () =>
+        Promise.reject(
+          new BackendError('FORBIDDEN', 'disconnect() cannot be called inside a transaction'),
+        ),
       query: inside((o: QueryOptions) => this.query(o)),
       fetch: inside((o: FetchOptions) => this.fetch(o)),
       count: inside((o: CountOptions) => this.count(o)),
@@ -588,7 +661,9 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
       addRelation: inside((o: RelationOptions) => this.addRelation(o)),
       removeRelation: inside((o: RelationOptions) => this.removeRelation(o)),
       transaction: <T>(fn: (tx: CloudStoreAdapter) => Promise<T> | T): Promise<T> =>
-        ctx.active ? this.#als.run(ctx, () => this.transaction(fn)) : Promise.reject(transactionFinished()),
+        ctx.active
+          ? this.#als.run(ctx, () => this.transaction(fn))
+          : Promise.reject(transactionFinished()),
       getSchema: inside(() => this.getSchema()),
       updateSchema: inside((s: SchemaDefinition) => this.updateSchema(s)),
       createTable: inside((t: TableSchema) => this.createTable(t)),
@@ -606,7 +681,9 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
   async query(options: QueryOptions): Promise<QueryResult> {
     const o = requireOptions(options, 'query');
     const collection = this.#collection(o.collection);
-    return this.#run('read', { operation: 'query', collection }, () => this.#queries.query(o, this.#find));
+    return this.#run('read', { operation: 'query', collection }, () =>
+      this.#queries.query(o, this.#find),
+    );
   }
 
   /** Reads one record (with `include` / `select`); `NOT_FOUND` when it does not exist. */
@@ -630,21 +707,27 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
   async count(options: CountOptions): Promise<number> {
     const o = requireOptions(options, 'count');
     const collection = this.#collection(o.collection);
-    return this.#run('read', { operation: 'count', collection }, () => this.#queries.count(o, this.#find));
+    return this.#run('read', { operation: 'count', collection }, () =>
+      this.#queries.count(o, this.#find),
+    );
   }
 
   /** Named aggregates over the matching records: `{ total: { sum: 'price' }, owners: { distinct: 'owner' } }`. */
   async aggregate(options: AggregateOptions): Promise<Record<string, unknown>> {
     const o = requireOptions(options, 'aggregate');
     const collection = this.#collection(o.collection);
-    return this.#run('read', { operation: 'aggregate', collection }, () => this.#queries.aggregate(o, this.#find));
+    return this.#run('read', { operation: 'aggregate', collection }, () =>
+      this.#queries.aggregate(o, this.#find),
+    );
   }
 
   /** The distinct non-null values of a field, in ascending order. */
   async distinct(options: DistinctOptions): Promise<unknown[]> {
     const o = requireOptions(options, 'distinct');
     const collection = this.#collection(o.collection);
-    return this.#run('read', { operation: 'distinct', collection }, () => this.#queries.distinct(o, this.#find));
+    return this.#run('read', { operation: 'distinct', collection }, () =>
+      this.#queries.distinct(o, this.#find),
+    );
   }
 
   // ---- writes --------------------------------------------------------------------------------------
@@ -674,17 +757,29 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     const collection = this.#collection(o.collection);
     assertObjectId(o.objectId);
     if (!isPlainRecord(o.fields) || Object.keys(o.fields).length === 0) {
-      throw new BackendError('INVALID_VALUE', `fields: expected { field: amount, ... }, got ${describeValue(o.fields)}`, {
-        details: { path: 'fields', expected: 'an object of numbers' },
-      });
+      throw new BackendError(
+        'INVALID_VALUE',
+        `fields: expected { field: amount, ... }, got ${describeValue(o.fields)}`,
+        {
+          details: { path: 'fields', expected: 'an object of numbers' },
+        },
+      );
     }
     const data: Record<string, { __op: 'Increment'; amount: number }> = {};
     for (const [field, amount] of Object.entries(o.fields)) {
       assertFieldName(field, `fields.${field}`);
       if (typeof amount !== 'number' || !Number.isFinite(amount)) {
-        throw new BackendError('TYPE_MISMATCH', `fields.${field}: expected a finite number, got ${describeValue(amount)}`, {
-          details: { path: `fields.${field}`, expected: 'a finite number', received: describeValue(amount) },
-        });
+        throw new BackendError(
+          'TYPE_MISMATCH',
+          `fields.${field}: expected a finite number, got ${describeValue(amount)}`,
+          {
+            details: {
+              path: `fields.${field}`,
+              expected: 'a finite number',
+              received: describeValue(amount),
+            },
+          },
+        );
       }
       data[field] = { __op: 'Increment', amount };
     }
@@ -719,7 +814,8 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     const collection = this.#collection(o.collection);
     assertObjectId(o.objectId);
     const ids = objectIdList(o.targetObjectId, 'targetObjectId');
-    const targetClass = o.targetClass === undefined ? undefined : this.#collection(o.targetClass, 'targetClass');
+    const targetClass =
+      o.targetClass === undefined ? undefined : this.#collection(o.targetClass, 'targetClass');
     return this.#run('write', { operation: method, collection }, (scope) =>
       this.#records.changeRelation(scope, collection, o.objectId, o.key, ids, targetClass, add),
     );
@@ -773,9 +869,13 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
   async deleteColumn(table: string, column: string): Promise<void> {
     const collection = this.#collection(table, 'table');
     if (isSystemFieldName(column)) {
-      throw new BackendError('INVALID_FIELD_NAME', `column: "${column}" is a system field and cannot be deleted`, {
-        details: { path: 'column' },
-      });
+      throw new BackendError(
+        'INVALID_FIELD_NAME',
+        `column: "${column}" is a system field and cannot be deleted`,
+        {
+          details: { path: 'column' },
+        },
+      );
     }
     assertFieldName(column, 'column');
     return this.#run('write', { operation: 'deleteColumn', collection }, () => {
@@ -807,14 +907,22 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
 
   #listenerSet(event: unknown, listener: unknown): Set<ChangeListener> {
     if (!EVENT_TYPES.includes(event as ChangeEventType)) {
-      throw new BackendError('INVALID_VALUE', `event: expected "create", "save" or "delete", got ${describeValue(event)}`, {
-        details: { path: 'event' },
-      });
+      throw new BackendError(
+        'INVALID_VALUE',
+        `event: expected "create", "save" or "delete", got ${describeValue(event)}`,
+        {
+          details: { path: 'event' },
+        },
+      );
     }
     if (typeof listener !== 'function') {
-      throw new BackendError('INVALID_VALUE', `listener: expected a function, got ${describeValue(listener)}`, {
-        details: { path: 'listener' },
-      });
+      throw new BackendError(
+        'INVALID_VALUE',
+        `listener: expected a function, got ${describeValue(listener)}`,
+        {
+          details: { path: 'listener' },
+        },
+      );
     }
     return this.#listeners[event as ChangeEventType];
   }
@@ -828,9 +936,13 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
    */
   async exportToSQL(target: SqlExportTarget = 'postgres'): Promise<string> {
     if (target !== 'postgres' && target !== 'supabase') {
-      throw new BackendError('INVALID_VALUE', `target: expected "postgres" or "supabase", got ${describeValue(target)}`, {
-        details: { path: 'target' },
-      });
+      throw new BackendError(
+        'INVALID_VALUE',
+        `target: expected "postgres" or "supabase", got ${describeValue(target)}`,
+        {
+          details: { path: 'target' },
+        },
+      );
     }
     return this.#run('read', { operation: 'exportToSQL' }, () =>
       exportSchemaSql(this.#conn(), this.#schema.tables(), target),
@@ -843,9 +955,13 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
    */
   async exportData(format: DataExportFormat = 'json'): Promise<string> {
     if (format !== 'sql' && format !== 'json') {
-      throw new BackendError('INVALID_VALUE', `format: expected "sql" or "json", got ${describeValue(format)}`, {
-        details: { path: 'format' },
-      });
+      throw new BackendError(
+        'INVALID_VALUE',
+        `format: expected "sql" or "json", got ${describeValue(format)}`,
+        {
+          details: { path: 'format' },
+        },
+      );
     }
     return this.#run('read', { operation: 'exportData' }, () => {
       const tables = this.#schema.tables();
@@ -879,7 +995,9 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
   ): Promise<ImportRecordsResult> {
     const batchSize = positiveInteger(options.batchSize, 'batchSize', 1000);
     return importParseRecords(collection, records, options, batchSize, (batch) =>
-      this.#run('write', { operation: 'importRecords', collection }, () => batch(this.#records, this.#schema)),
+      this.#run('write', { operation: 'importRecords', collection }, () =>
+        batch(this.#records, this.#schema),
+      ),
     );
   }
 
@@ -891,13 +1009,20 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
    */
   async backup(destPath: string, options: BackupOptions = {}): Promise<BackupResult> {
     if (typeof destPath !== 'string' || destPath.trim() === '' || destPath === ':memory:') {
-      throw new BackendError('INVALID_VALUE', `destPath: expected a file path, got ${describeValue(destPath)}`, {
-        details: { path: 'destPath' },
-      });
+      throw new BackendError(
+        'INVALID_VALUE',
+        `destPath: expected a file path, got ${describeValue(destPath)}`,
+        {
+          details: { path: 'destPath' },
+        },
+      );
     }
     const dest = resolve(destPath);
     if (dest === this.path) {
-      throw new BackendError('INVALID_VALUE', 'destPath: the backup cannot overwrite the database itself');
+      throw new BackendError(
+        'INVALID_VALUE',
+        'destPath: the backup cannot overwrite the database itself',
+      );
     }
     await this.#ensureConnected();
     const steps = positiveInteger(options.pagesPerStep, 'pagesPerStep', 100);
@@ -905,7 +1030,10 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     try {
       if (this.#shared && this.#currentTx() === undefined) return await run();
       if (this.#currentTx() !== undefined) {
-        throw new BackendError('FORBIDDEN', 'backup() of a :memory: database cannot run inside a transaction');
+        throw new BackendError(
+          'FORBIDDEN',
+          'backup() of a :memory: database cannot run inside a transaction',
+        );
       }
       return await this.#gate.run(run);
     } catch (error) {
@@ -919,9 +1047,13 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
    */
   async restore(srcPath: string): Promise<void> {
     if (typeof srcPath !== 'string' || srcPath.trim() === '') {
-      throw new BackendError('INVALID_VALUE', `srcPath: expected a file path, got ${describeValue(srcPath)}`, {
-        details: { path: 'srcPath' },
-      });
+      throw new BackendError(
+        'INVALID_VALUE',
+        `srcPath: expected a file path, got ${describeValue(srcPath)}`,
+        {
+          details: { path: 'srcPath' },
+        },
+      );
     }
     if (this.#currentTx() !== undefined) {
       throw new BackendError('FORBIDDEN', 'restore() cannot run inside a transaction');
@@ -966,11 +1098,15 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
 
   /** Runs SQLite's `integrity_check` and checks the adapter's metadata against the tables. */
   async integrityCheck(): Promise<IntegrityCheckResult> {
-    return this.#run('read', { operation: 'integrityCheck' }, () => readIntegrity(this.#conn(), this.#schema.tables()));
+    return this.#run('read', { operation: 'integrityCheck' }, () =>
+      readIntegrity(this.#conn(), this.#schema.tables()),
+    );
   }
 }
 
-const NO_SCOPE: WriteScope = Object.freeze({ events: Object.freeze([]) as unknown as ChangeEvent[] });
+const NO_SCOPE: WriteScope = Object.freeze({
+  events: Object.freeze([]) as unknown as ChangeEvent[],
+});
 
 function tableMissing(collection: string): BackendError {
   return new BackendError('TABLE_NOT_FOUND', `The collection "${collection}" does not exist`, {

@@ -9,7 +9,10 @@ function parseSchemaText(text: string, path: string): SchemaDefinition {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new BackendError('INVALID_JSON', `${path}: not valid JSON`, { cause: error, details: { path } });
+    throw new BackendError('INVALID_JSON', `${path}: not valid JSON`, {
+      cause: error,
+      details: { path },
+    });
   }
   return normalizeSchema(json, 'schema');
 }
@@ -17,7 +20,9 @@ function parseSchemaText(text: string, path: string): SchemaDefinition {
 /** Stable, diff-friendly text of a schema: tables by name, two-space indentation, trailing newline. */
 function schemaText(schema: SchemaDefinition): string {
   const normalized = normalizeSchema(schema, 'schema');
-  const tables = [...normalized.tables].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const tables = [...normalized.tables].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   return `${JSON.stringify({ version: normalized.version, tables }, null, 2)}\n`;
 }
 
@@ -27,7 +32,10 @@ export function loadSchemaFileSync(path: string): SchemaDefinition {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new BackendError('INVALID_CONFIG', `${path}: cannot read the schema file`, { cause: error, details: { path } });
+    throw new BackendError('INVALID_CONFIG', `${path}: cannot read the schema file`, {
+      cause: error,
+      details: { path },
+    });
   }
   return parseSchemaText(text, path);
 }
@@ -59,7 +67,10 @@ export async function loadSchemaFile(path: string): Promise<SchemaDefinition> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new BackendError('INVALID_CONFIG', `${path}: cannot read the schema file`, { cause: error, details: { path } });
+    throw new BackendError('INVALID_CONFIG', `${path}: cannot read the schema file`, {
+      cause: error,
+      details: { path },
+    });
   }
   return parseSchemaText(text, path);
 }

@@ -7,9 +7,13 @@ import { LocalSQLAdapter } from '../src/index';
 
 const quiet = { onListenerError: () => undefined, maxRecordBytes: 4 * 1024 * 1024 };
 
-describeAdapterConformance(':memory:', ({ schemaMode }) => new LocalSQLAdapter(':memory:', { schemaMode, ...quiet }), {
-  capabilities: { maxRecordBytes: quiet.maxRecordBytes },
-});
+describeAdapterConformance(
+  ':memory:',
+  ({ schemaMode }) => new LocalSQLAdapter(':memory:', { schemaMode, ...quiet }),
+  {
+    capabilities: { maxRecordBytes: quiet.maxRecordBytes },
+  },
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'lb-conformance-'));
 let n = 0;

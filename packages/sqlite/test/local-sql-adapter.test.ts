@@ -63,7 +63,11 @@ describe('storage layout (ARCHITECTURE §5)', () => {
       { name: 'u', type: 'TEXT', pk: 0 },
       { name: 'i', type: 'REAL', pk: 0 },
     ]);
-    const indexes = raw.prepare(`SELECT name, "unique" FROM pragma_index_list('Todo') WHERE origin = 'c' ORDER BY name`).all();
+    const indexes = raw
+      .prepare(
+        `SELECT name, "unique" FROM pragma_index_list('Todo') WHERE origin = 'c' ORDER BY name`,
+      )
+      .all();
     expect(indexes).toEqual([
       { name: '_idx_Todo_createdAt', unique: 0 },
       { name: '_idx_Todo_i', unique: 0 },
@@ -75,7 +79,10 @@ describe('storage layout (ARCHITECTURE §5)', () => {
       { name: 'owningId', pk: 1 },
       { name: 'relatedId', pk: 2 },
     ]);
-    const meta = raw.prepare(`SELECT name, definition FROM _schema`).all() as { name: string; definition: string }[];
+    const meta = raw.prepare(`SELECT name, definition FROM _schema`).all() as {
+      name: string;
+      definition: string;
+    }[];
     expect(meta.map((m) => m.name)).toEqual(['Todo']);
     expect(JSON.parse(meta[0]!.definition).columns).toHaveLength(12);
     raw.close();
@@ -84,13 +91,29 @@ describe('storage layout (ARCHITECTURE §5)', () => {
   it('a textIndex column gets an external-content FTS5 table kept in sync by triggers', async () => {
     const path = file();
     const db = new LocalSQLAdapter(path);
-    await db.createTable({ name: 'Doc', columns: [{ name: 'title', type: 'String', textIndex: true }, { name: 'body', type: 'String' }] });
+    await db.createTable({
+      name: 'Doc',
+      columns: [
+        { name: 'title', type: 'String', textIndex: true },
+        { name: 'body', type: 'String' },
+      ],
+    });
     const a = await db.create({ collection: 'Doc', data: { title: 'hello world', body: 'x' } });
     await db.create({ collection: 'Doc', data: { title: 'other' } });
     await db.addColumn('Doc', { name: 'body', type: 'String', textIndex: true });
     await db.save({ collection: 'Doc', objectId: a.objectId, data: { body: 'searchable body' } });
     const search = async (term: string) =>
-      (await db.query({ collection: 'Doc', where: { $or: [{ title: { $text: { $search: { $term: term } } } }, { body: { $text: { $search: { $term: term } } } }] } })).results.length;
+      (
+        await db.query({
+          collection: 'Doc',
+          where: {
+            $or: [
+              { title: { $text: { $search: { $term: term } } } },
+              { body: { $text: { $search: { $term: term } } } },
+            ],
+          },
+        })
+      ).results.length;
     expect(await search('hello')).toBe(1);
     expect(await search('searchable')).toBe(1);
     await db.deleteColumn('Doc', 'title');
@@ -98,9 +121,17 @@ describe('storage layout (ARCHITECTURE §5)', () => {
     expect((await db.integrityCheck()).ok).toBe(true);
     await db.disconnect();
     const raw = new Database(path, { readonly: true });
-    const fts = raw.prepare(`SELECT sql FROM sqlite_master WHERE name = '_FTS_Doc'`).pluck().get() as string;
-    expect(fts).toMatch(/fts5\("body", content='Doc', content_rowid='rowid', tokenize='unicode61'\)/);
-    const triggers = raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).pluck().all();
+    const fts = raw
+      .prepare(`SELECT sql FROM sqlite_master WHERE name = '_FTS_Doc'`)
+      .pluck()
+      .get() as string;
+    expect(fts).toMatch(
+      /fts5\("body", content='Doc', content_rowid='rowid', tokenize='unicode61'\)/,
+    );
+    const triggers = raw
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`)
+      .pluck()
+      .all();
     expect(triggers).toEqual(['_trg_Doc_fts_ad', '_trg_Doc_fts_ai', '_trg_Doc_fts_au']);
     raw.close();
   });
@@ -122,7 +153,10 @@ describe('storage layout (ARCHITECTURE §5)', () => {
     await db.create({ collection: '_User', data: { username: 'ada' } });
     await db.create({ collection: 'Todo', data: { title: 'x' } });
     expect((await db.getSchema()).tables.map((t) => t.name)).toEqual(['Todo']);
-    expect((await db.getSchema({ includeSystem: true })).tables.map((t) => t.name)).toEqual(['_User', 'Todo']);
+    expect((await db.getSchema({ includeSystem: true })).tables.map((t) => t.name)).toEqual([
+      '_User',
+      'Todo',
+    ]);
   });
 });
 
@@ -138,7 +172,9 @@ describe('options and lifecycle', () => {
       [':memory:', { onListenerError: 'x' }],
     ];
     for (const [path, options] of bad) {
-      expect(() => new LocalSQLAdapter(path, options as never), JSON.stringify(options)).toThrow(BackendError);
+      expect(() => new LocalSQLAdapter(path, options as never), JSON.stringify(options)).toThrow(
+        BackendError,
+      );
     }
   });
 
@@ -147,7 +183,9 @@ describe('options and lifecycle', () => {
     const created = await db.create({ collection: 'Todo', data: { title: 'x' } });
     await db.disconnect();
     await db.disconnect();
-    expect(await codeOf(db.fetch({ collection: 'Todo', objectId: created.objectId }))).toBe('UNAVAILABLE');
+    expect(await codeOf(db.fetch({ collection: 'Todo', objectId: created.objectId }))).toBe(
+      'UNAVAILABLE',
+    );
     await db.connect();
     expect((await db.fetch({ collection: 'Todo', objectId: created.objectId })).title).toBe('x');
     await db.disconnect();
@@ -188,14 +226,21 @@ describe('options and lifecycle', () => {
     const created = await writer.create({ collection: 'Todo', data: { title: 'x' } });
     await writer.disconnect();
     const reader = new LocalSQLAdapter(path, { readonly: true });
-    expect((await reader.fetch({ collection: 'Todo', objectId: created.objectId })).title).toBe('x');
-    expect(await codeOf(reader.create({ collection: 'Todo', data: { title: 'y' } }))).toBe('FORBIDDEN');
+    expect((await reader.fetch({ collection: 'Todo', objectId: created.objectId })).title).toBe(
+      'x',
+    );
+    expect(await codeOf(reader.create({ collection: 'Todo', data: { title: 'y' } }))).toBe(
+      'FORBIDDEN',
+    );
     await reader.disconnect();
   });
 
   it('limit is clamped to maxLimit; defaultLimit applies when none is given', async () => {
     const db = new LocalSQLAdapter(':memory:', { defaultLimit: 3, maxLimit: 5 });
-    await db.importRecords('Todo', Array.from({ length: 10 }, (_, i) => ({ i })));
+    await db.importRecords(
+      'Todo',
+      Array.from({ length: 10 }, (_, i) => ({ i })),
+    );
     expect((await db.query({ collection: 'Todo' })).results).toHaveLength(3);
     expect((await db.query({ collection: 'Todo', limit: 1000 })).results).toHaveLength(5);
   });
@@ -216,7 +261,9 @@ describe('transactions (SQLite specifics)', () => {
         .catch(() => undefined);
       await tx.create({ collection: 'Todo', data: { title: 'after' } });
     });
-    const titles = (await db.query({ collection: 'Todo', sort: 'createdAt' })).results.map((r) => r.title);
+    const titles = (await db.query({ collection: 'Todo', sort: 'createdAt' })).results.map(
+      (r) => r.title,
+    );
     expect(titles.sort()).toEqual(['after', 'outer']);
     expect(events.map((e) => e.object.title).sort()).toEqual(['after', 'outer']);
   });
@@ -288,9 +335,16 @@ describe('transactions (SQLite specifics)', () => {
     const db = new LocalSQLAdapter(path);
     await db.create({ collection: 'Todo', data: { title: 'x' } });
     await db.transaction(async (tx) => {
-      await tx.fetch({ collection: 'Todo', objectId: (await tx.query({ collection: 'Todo' })).results[0]!.objectId });
+      await tx.fetch({
+        collection: 'Todo',
+        objectId: (await tx.query({ collection: 'Todo' })).results[0]!.objectId,
+      });
       const other = new Database(path, { timeout: 0 });
-      expect(() => other.exec(`INSERT INTO "Todo" ("objectId", "createdAt", "updatedAt") VALUES ('zz', 'a', 'b')`)).toThrow(/locked|busy/i);
+      expect(() =>
+        other.exec(
+          `INSERT INTO "Todo" ("objectId", "createdAt", "updatedAt") VALUES ('zz', 'a', 'b')`,
+        ),
+      ).toThrow(/locked|busy/i);
       other.close();
     });
     await db.disconnect();
@@ -373,13 +427,24 @@ describe('events', () => {
     const user = await db.create({ collection: 'User', data: { name: 'u' } });
     const events: ChangeEvent[] = [];
     db.on('save', (e) => events.push(e));
-    await db.addRelation({ collection: 'Post', objectId: post.objectId, key: 'likes', targetObjectId: user.objectId, targetClass: 'User' });
+    await db.addRelation({
+      collection: 'Post',
+      objectId: post.objectId,
+      key: 'likes',
+      targetObjectId: user.objectId,
+      targetClass: 'User',
+    });
     expect(events).toHaveLength(1);
     await db.delete({ collection: 'User', objectId: user.objectId });
     await db.create({ collection: 'User', objectId: user.objectId, data: { name: 'reborn' } });
     const related = await db.query({
       collection: 'User',
-      where: { $relatedTo: { object: { __type: 'Pointer', className: 'Post', objectId: post.objectId }, key: 'likes' } },
+      where: {
+        $relatedTo: {
+          object: { __type: 'Pointer', className: 'Post', objectId: post.objectId },
+          key: 'likes',
+        },
+      },
     });
     expect(related.results).toEqual([]);
   });
@@ -411,16 +476,28 @@ describe('schema.json', () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{ not json');
     expect(await codeOf(loadSchemaFile(broken))).toBe('INVALID_JSON');
-    writeFileSync(broken, JSON.stringify({ version: 1, tables: [{ name: 'bad name', columns: [] }] }));
+    writeFileSync(
+      broken,
+      JSON.stringify({ version: 1, tables: [{ name: 'bad name', columns: [] }] }),
+    );
     expect(await codeOf(loadSchemaFile(broken))).toBe('INVALID_COLLECTION_NAME');
-    writeFileSync(broken, JSON.stringify({ version: 1, tables: [{ name: 'T', columns: [{ name: 'x', type: 'Integer' }] }] }));
+    writeFileSync(
+      broken,
+      JSON.stringify({
+        version: 1,
+        tables: [{ name: 'T', columns: [{ name: 'x', type: 'Integer' }] }],
+      }),
+    );
     expect(await codeOf(loadSchemaFile(broken))).toBe('INVALID_VALUE');
     expect(await codeOf(loadSchemaFile(join(dir, 'missing.json')))).toBe('INVALID_CONFIG');
   });
 
   it('the schemaFile option applies the file on connect and mirrors every schema change', async () => {
     const schemaPath = join(dir, 'mirror', 'schema.json');
-    await writeSchemaFile(schemaPath, { version: 0, tables: [{ name: 'Todo', columns: [{ name: 'title', type: 'String' }] }] });
+    await writeSchemaFile(schemaPath, {
+      version: 0,
+      tables: [{ name: 'Todo', columns: [{ name: 'title', type: 'String' }] }],
+    });
     const db = new LocalSQLAdapter(file(), { schemaMode: 'strict', schemaFile: schemaPath });
     await db.create({ collection: 'Todo', data: { title: 'allowed by the file' } });
     await db.addColumn('Todo', { name: 'done', type: 'Boolean' });
@@ -430,7 +507,11 @@ describe('schema.json', () => {
     await db.transaction(async (tx) => {
       await tx.addColumn('Todo', { name: 'n', type: 'Number' });
     });
-    expect((await loadSchemaFile(schemaPath)).tables[0]!.columns.map((c) => c.name)).toEqual(['title', 'done', 'n']);
+    expect((await loadSchemaFile(schemaPath)).tables[0]!.columns.map((c) => c.name)).toEqual([
+      'title',
+      'done',
+      'n',
+    ]);
     await db.disconnect();
   });
 });
@@ -480,7 +561,13 @@ describe('backup, restore, integrity', () => {
   it('integrityCheck reports metadata that no longer matches the tables', async () => {
     const path = file();
     const db = new LocalSQLAdapter(path);
-    await db.createTable({ name: 'Todo', columns: [{ name: 'tags', type: 'Relation', targetClass: 'Tag' }, { name: 'title', type: 'String' }] });
+    await db.createTable({
+      name: 'Todo',
+      columns: [
+        { name: 'tags', type: 'Relation', targetClass: 'Tag' },
+        { name: 'title', type: 'String' },
+      ],
+    });
     expect(await db.integrityCheck()).toEqual({ ok: true, problems: [] });
     await db.disconnect();
     const raw = new Database(path);
@@ -499,12 +586,21 @@ describe('exportData(json)', () => {
     const db = new LocalSQLAdapter(':memory:');
     const tag = await db.create({ collection: 'Tag', data: { name: 't' } });
     const todo = await db.create({ collection: 'Todo', data: { title: 'x', when: new Date(0) } });
-    await db.addRelation({ collection: 'Todo', objectId: todo.objectId, key: 'tags', targetObjectId: tag.objectId, targetClass: 'Tag' });
+    await db.addRelation({
+      collection: 'Todo',
+      objectId: todo.objectId,
+      key: 'tags',
+      targetObjectId: tag.objectId,
+      targetClass: 'Tag',
+    });
     const dump = JSON.parse(await db.exportData('json'));
     expect(dump).toMatchObject({
       format: 'localbackend',
       version: 1,
-      data: { Tag: [{ objectId: tag.objectId, name: 't' }], Todo: [{ objectId: todo.objectId, when: '1970-01-01T00:00:00.000Z' }] },
+      data: {
+        Tag: [{ objectId: tag.objectId, name: 't' }],
+        Todo: [{ objectId: todo.objectId, when: '1970-01-01T00:00:00.000Z' }],
+      },
       relations: { Todo: { tags: [[todo.objectId, tag.objectId]] } },
     });
     expect(dump.schema.tables.map((t: { name: string }) => t.name)).toEqual(['Tag', 'Todo']);

@@ -49,7 +49,9 @@ describe('durability', () => {
       expect(await db.integrityCheck()).toEqual({ ok: true, problems: [] });
       await db.disconnect();
       const raw = new Database(dbPath, { readonly: true });
-      const stored = new Set(raw.prepare('SELECT "objectId" FROM "Durable"').pluck().all() as string[]);
+      const stored = new Set(
+        raw.prepare('SELECT "objectId" FROM "Durable"').pluck().all() as string[],
+      );
       raw.close();
       const lost = acknowledged.filter((id) => !stored.has(id));
       expect(lost, `kill ${kill + 1}: acknowledged ids missing after reopening`).toEqual([]);
@@ -65,7 +67,9 @@ describe('concurrency', () => {
     await init.connect();
     await init.disconnect();
     const logs = [join(dir, 'a.log'), join(dir, 'b.log')];
-    const children = ['A', 'B'].map((tag, i) => startChild(script, ['concurrent', dbPath, logs[i]!, '10000', tag]));
+    const children = ['A', 'B'].map((tag, i) =>
+      startChild(script, ['concurrent', dbPath, logs[i]!, '10000', tag]),
+    );
     await Promise.all(children.map((c) => c.waitFor(/^ready$/)));
     const summaries = (await Promise.all(children.map((c) => c.waitFor(/^\{/, 60_000)))).map(
       (line) => JSON.parse(line) as { created: number; increments: number; errors: string[] },
@@ -76,9 +80,16 @@ describe('concurrency', () => {
       expect(summary.created).toBeGreaterThan(100);
     }
     const raw = new Database(dbPath, { readonly: true });
-    const stored = new Set(raw.prepare('SELECT "objectId" FROM "Shared"').pluck().all() as string[]);
-    const counter = raw.prepare(`SELECT "value" FROM "Shared" WHERE "objectId" = 'counter'`).pluck().get();
-    const perTag = raw.prepare(`SELECT "tag", COUNT(*) AS n FROM "Shared" WHERE "tag" IS NOT NULL GROUP BY "tag"`).all() as {
+    const stored = new Set(
+      raw.prepare('SELECT "objectId" FROM "Shared"').pluck().all() as string[],
+    );
+    const counter = raw
+      .prepare(`SELECT "value" FROM "Shared" WHERE "objectId" = 'counter'`)
+      .pluck()
+      .get();
+    const perTag = raw
+      .prepare(`SELECT "tag", COUNT(*) AS n FROM "Shared" WHERE "tag" IS NOT NULL GROUP BY "tag"`)
+      .all() as {
       tag: string;
       n: number;
     }[];
@@ -87,11 +98,16 @@ describe('concurrency', () => {
     expect(acknowledged.length).toBe(summaries[0]!.created + summaries[1]!.created);
     expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
     expect(counter).toBe(summaries[0]!.increments + summaries[1]!.increments);
-    expect(Object.fromEntries(perTag.map((r) => [r.tag, r.n]))).toEqual({ A: summaries[0]!.created, B: summaries[1]!.created });
+    expect(Object.fromEntries(perTag.map((r) => [r.tag, r.n]))).toEqual({
+      A: summaries[0]!.created,
+      B: summaries[1]!.created,
+    });
     const db = new LocalSQLAdapter(dbPath);
     await db.connect();
     expect((await db.integrityCheck()).ok).toBe(true);
-    const columns = (await db.getSchema()).tables.find((t) => t.name === 'Shared')!.columns.map((c) => c.name);
+    const columns = (await db.getSchema()).tables
+      .find((t) => t.name === 'Shared')!
+      .columns.map((c) => c.name);
     expect(columns).toContain('shared_0');
     await db.disconnect();
   }, 90_000);
@@ -102,7 +118,8 @@ describe('backup under load', () => {
     const dbPath = join(dir, 'bank.db');
     const db = new LocalSQLAdapter(dbPath);
     await db.connect();
-    for (let i = 0; i < 10; i++) await db.create({ collection: 'Account', objectId: `acct${i}`, data: { balance: 100 } });
+    for (let i = 0; i < 10; i++)
+      await db.create({ collection: 'Account', objectId: `acct${i}`, data: { balance: 100 } });
     await db.importRecords(
       'Filler',
       Array.from({ length: 20_000 }, (_, i) => ({ i, text: `row ${i} ${'y'.repeat(50)}` })),
@@ -116,8 +133,16 @@ describe('backup under load', () => {
         await db.transaction(async (tx) => {
           const a = await tx.fetch({ collection: 'Account', objectId: 'acct1' });
           const b = await tx.fetch({ collection: 'Account', objectId: 'acct2' });
-          await tx.save({ collection: 'Account', objectId: 'acct1', data: { balance: (a.balance as number) - 1 } });
-          await tx.save({ collection: 'Account', objectId: 'acct2', data: { balance: (b.balance as number) + 1 } });
+          await tx.save({
+            collection: 'Account',
+            objectId: 'acct1',
+            data: { balance: (a.balance as number) - 1 },
+          });
+          await tx.save({
+            collection: 'Account',
+            objectId: 'acct2',
+            data: { balance: (b.balance as number) + 1 },
+          });
         });
         local++;
         await sleep(0);
@@ -126,7 +151,10 @@ describe('backup under load', () => {
     await sleep(300);
     const progress: number[] = [];
     const backupPath = join(dir, 'bank-backup.db');
-    const result = await db.backup(backupPath, { pagesPerStep: 5, onProgress: (p) => progress.push(p.remainingPages) });
+    const result = await db.backup(backupPath, {
+      pagesPerStep: 5,
+      onProgress: (p) => progress.push(p.remainingPages),
+    });
     stop = true;
     await localWriter;
     const summary = JSON.parse(await child.waitFor(/^\{/, 30_000)) as { done: number };
@@ -141,11 +169,15 @@ describe('backup under load', () => {
     await restored.restore(backupPath);
     expect(await restored.integrityCheck()).toEqual({ ok: true, problems: [] });
     let total = 0;
-    for (let i = 0; i < 10; i++) total += (await restored.fetch({ collection: 'Account', objectId: `acct${i}` })).balance as number;
+    for (let i = 0; i < 10; i++)
+      total += (await restored.fetch({ collection: 'Account', objectId: `acct${i}` }))
+        .balance as number;
     expect(total).toBe(1000);
     const raw = new Database(join(dir, 'restored.db'), { readonly: true });
     expect(raw.prepare('SELECT COUNT(*) FROM "Filler"').pluck().get()).toBe(20_000);
-    expect(raw.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'Junk'`).pluck().get()).toBe(0);
+    expect(
+      raw.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'Junk'`).pluck().get(),
+    ).toBe(0);
     raw.close();
     await restored.disconnect();
     await db.disconnect();

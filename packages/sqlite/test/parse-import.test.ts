@@ -18,7 +18,9 @@ async function importAll(db: LocalSQLAdapter) {
 }
 
 function columns(schema: Awaited<ReturnType<LocalSQLAdapter['getSchema']>>, table: string) {
-  return Object.fromEntries(schema.tables.find((t) => t.name === table)!.columns.map((c) => [c.name, c]));
+  return Object.fromEntries(
+    schema.tables.find((t) => t.name === table)!.columns.map((c) => [c.name, c]),
+  );
 }
 
 describe('importParseSchema', () => {
@@ -42,13 +44,26 @@ describe('importParseSchema', () => {
     });
     const card = columns(schema, 'Card');
     expect(card.title).toEqual({ name: 'title', type: 'String', textIndex: true });
-    expect(card.board).toEqual({ name: 'board', type: 'Pointer', targetClass: 'Board', indexed: true });
+    expect(card.board).toEqual({
+      name: 'board',
+      type: 'Pointer',
+      targetClass: 'Board',
+      indexed: true,
+    });
     expect(card.raw!.type).toBe('Object');
     expect(card.area!.type).toBe('Object');
     expect(card.location!.type).toBe('GeoPoint');
     expect(card.attachment!.type).toBe('File');
-    expect(columns(schema, '_User').username).toEqual({ name: 'username', type: 'String', indexed: true });
-    expect(columns(schema, '_Role').users).toEqual({ name: 'users', type: 'Relation', targetClass: '_User' });
+    expect(columns(schema, '_User').username).toEqual({
+      name: 'username',
+      type: 'String',
+      indexed: true,
+    });
+    expect(columns(schema, '_Role').users).toEqual({
+      name: 'users',
+      type: 'Relation',
+      targetClass: '_User',
+    });
     expect((await db.getSchema()).tables.map((t) => t.name)).toEqual(['Board', 'Card']);
     expect((await db.integrityCheck()).ok).toBe(true);
   });
@@ -65,7 +80,9 @@ describe('importParseSchema', () => {
     const db = new LocalSQLAdapter(':memory:');
     await db.createTable({ name: 'Board', columns: [{ name: 'position', type: 'String' }] });
     const report = await db.importParseSchema(load('schemas.json'));
-    expect(report.skipped.find((s) => s.name === 'Board.position')?.reason).toMatch(/already exists as String/);
+    expect(report.skipped.find((s) => s.name === 'Board.position')?.reason).toMatch(
+      /already exists as String/,
+    );
   });
 
   it('a malformed response is INVALID_VALUE', async () => {
@@ -94,22 +111,49 @@ describe('importRecords', () => {
       board: 'brd0000001',
       due: '2024-03-01T17:00:00.000Z',
       labels: ['backend', 'p1'],
-      meta: { source: 'jira', points: 3, history: [{ at: { __type: 'Date', iso: '2024-01-15T12:00:00.000Z' }, by: 'ada' }] },
+      meta: {
+        source: 'jira',
+        points: 3,
+        history: [{ at: { __type: 'Date', iso: '2024-01-15T12:00:00.000Z' }, by: 'ada' }],
+      },
       location: { __type: 'GeoPoint', latitude: 59.9139, longitude: 10.7522 },
-      attachment: { __type: 'File', name: 'tfss-9f8e-spec.pdf', url: 'https://files.example.com/app/tfss-9f8e-spec.pdf' },
+      attachment: {
+        __type: 'File',
+        name: 'tfss-9f8e-spec.pdf',
+        url: 'https://files.example.com/app/tfss-9f8e-spec.pdf',
+      },
       estimate: 5,
       raw: { __type: 'Bytes', base64: 'aGVsbG8=' },
-      area: { kind: 'Polygon', coordinates: [[59.9, 10.7], [59.95, 10.7], [59.95, 10.8]] },
+      area: {
+        kind: 'Polygon',
+        coordinates: [
+          [59.9, 10.7],
+          [59.95, 10.7],
+          [59.95, 10.8],
+        ],
+      },
       done: false,
     });
     const included = await db.fetch({ collection: 'Card', objectId: 'crd0000002' });
     expect(included.board).toBe('brd0000002');
     const board = await db.fetch({ collection: 'Board', objectId: 'brd0000002' });
-    expect(board).toMatchObject({ title: 'Bugs', color: 'blue', archived: false, owner: 'usr0000002', position: 2.5 });
+    expect(board).toMatchObject({
+      title: 'Bugs',
+      color: 'blue',
+      archived: false,
+      owner: 'usr0000002',
+      position: 2.5,
+    });
     expect('ACL' in board).toBe(false);
     const user = await db.fetch({ collection: '_User', objectId: 'usr0000001' });
-    expect(user).toMatchObject({ username: 'ada', emailVerified: true, createdAt: '2024-01-01T08:00:00.000Z' });
-    expect((await db.fetch({ collection: 'Card', objectId: 'crd0000003' })).title).toBe('Plan Q2 — ünïcode ✓');
+    expect(user).toMatchObject({
+      username: 'ada',
+      emailVerified: true,
+      createdAt: '2024-01-01T08:00:00.000Z',
+    });
+    expect((await db.fetch({ collection: 'Card', objectId: 'crd0000003' })).title).toBe(
+      'Plan Q2 — ünïcode ✓',
+    );
     expect((await db.integrityCheck()).ok).toBe(true);
   });
 
@@ -125,18 +169,32 @@ describe('importRecords', () => {
       ).results
         .map((r) => r.objectId)
         .sort();
-    expect(await relatedIds('Card', 'crd0000001', 'watchers')).toEqual(['usr0000001', 'usr0000002']);
+    expect(await relatedIds('Card', 'crd0000001', 'watchers')).toEqual([
+      'usr0000001',
+      'usr0000002',
+    ]);
     expect(await relatedIds('Card', 'crd0000003', 'watchers')).toEqual([]);
-    expect(await relatedIds('Board', 'brd0000001', 'members')).toEqual(['usr0000001', 'usr0000003']);
+    expect(await relatedIds('Board', 'brd0000001', 'members')).toEqual([
+      'usr0000001',
+      'usr0000003',
+    ]);
     expect(await relatedIds('Board', 'brd0000002', 'members')).toEqual(['usr0000002']);
   });
 
   it('imported pointers can be included and text-searched', async () => {
     const db = new LocalSQLAdapter(':memory:');
     await importAll(db);
-    const { results } = await db.query({ collection: 'Card', where: { title: { $text: { $search: { $term: 'login' } } } }, include: 'board.owner' });
+    const { results } = await db.query({
+      collection: 'Card',
+      where: { title: { $text: { $search: { $term: 'login' } } } },
+      include: 'board.owner',
+    });
     expect(results).toHaveLength(1);
-    expect(results[0]!.board).toMatchObject({ objectId: 'brd0000002', title: 'Bugs', owner: { username: 'bob' } });
+    expect(results[0]!.board).toMatchObject({
+      objectId: 'brd0000002',
+      title: 'Bugs',
+      owner: { username: 'bob' },
+    });
   });
 
   it("imports Parse's MongoDB storage format (_id, _p_ pointers, $date, _acl)", async () => {
@@ -162,16 +220,30 @@ describe('importRecords', () => {
     const error = await db.importRecords('Board', load('Board.json')).catch((e: unknown) => e);
     expect(BackendError.is(error) && error.code).toBe('DUPLICATE_VALUE');
     expect((error as BackendError).message).toMatch(/records\[0\]/);
-    expect(await db.importRecords('Board', load('Board.json'), { onConflict: 'skip' })).toMatchObject({ imported: 0, skipped: 2 });
-    const changed = { results: [{ objectId: 'brd0000001', title: 'Renamed', createdAt: '2024-01-10T09:00:00.000Z' }] };
-    expect(await db.importRecords('Board', changed, { onConflict: 'replace' })).toMatchObject({ imported: 1 });
+    expect(
+      await db.importRecords('Board', load('Board.json'), { onConflict: 'skip' }),
+    ).toMatchObject({ imported: 0, skipped: 2 });
+    const changed = {
+      results: [
+        { objectId: 'brd0000001', title: 'Renamed', createdAt: '2024-01-10T09:00:00.000Z' },
+      ],
+    };
+    expect(await db.importRecords('Board', changed, { onConflict: 'replace' })).toMatchObject({
+      imported: 1,
+    });
     expect((await db.fetch({ collection: 'Board', objectId: 'brd0000001' })).title).toBe('Renamed');
     expect(await db.count({ collection: 'Board' })).toBe(2);
   });
 
   it('a bad record fails its batch (earlier batches stay) with a path naming the record', async () => {
     const db = new LocalSQLAdapter(':memory:');
-    const records = [{ n: 1 }, { n: 2 }, { n: 3 }, { n: { __type: 'Date', iso: 'never' } }, { n: 5 }];
+    const records = [
+      { n: 1 },
+      { n: 2 },
+      { n: 3 },
+      { n: { __type: 'Date', iso: 'never' } },
+      { n: 5 },
+    ];
     const progress: number[] = [];
     const error = await db
       .importRecords('Thing', records, { batchSize: 2, onProgress: (done) => progress.push(done) })
@@ -187,10 +259,14 @@ describe('importRecords', () => {
     const events: unknown[] = [];
     db.on('create', (e) => events.push(e));
     const progress: [number, number][] = [];
-    await db.importRecords('Thing', Array.from({ length: 25 }, (_, i) => ({ i })), {
-      batchSize: 10,
-      onProgress: (done, total) => progress.push([done, total]),
-    });
+    await db.importRecords(
+      'Thing',
+      Array.from({ length: 25 }, (_, i) => ({ i })),
+      {
+        batchSize: 10,
+        onProgress: (done, total) => progress.push([done, total]),
+      },
+    );
     expect(events).toEqual([]);
     expect(progress).toEqual([
       [10, 25],
@@ -201,7 +277,9 @@ describe('importRecords', () => {
 
   it('rows of a _Join collection need the Relation to exist', async () => {
     const db = new LocalSQLAdapter(':memory:');
-    const error = await db.importRecords('_Join:members:Board', load('Join-members-Board.json')).catch((e: unknown) => e);
+    const error = await db
+      .importRecords('_Join:members:Board', load('Join-members-Board.json'))
+      .catch((e: unknown) => e);
     expect(BackendError.is(error) && error.code).toBe('INVALID_VALUE');
   });
 });

@@ -6,7 +6,13 @@ import { LocalSQLAdapter } from '../src/index';
 /** A database that uses every column type, Pointers (also a dangling one), Relations and indexes. */
 async function buildSource(): Promise<LocalSQLAdapter> {
   const db = new LocalSQLAdapter(':memory:');
-  await db.createTable({ name: 'Author', columns: [{ name: 'name', type: 'String', required: true }, { name: 'email', type: 'String', unique: true }] });
+  await db.createTable({
+    name: 'Author',
+    columns: [
+      { name: 'name', type: 'String', required: true },
+      { name: 'email', type: 'String', unique: true },
+    ],
+  });
   await db.createTable({
     name: 'Book',
     columns: [
@@ -26,7 +32,12 @@ async function buildSource(): Promise<LocalSQLAdapter> {
     ],
   });
   const authors = [];
-  for (const [i, name] of ["Ada O'Brien", 'Bob "the builder"', 'Cé Ünïcode ✓', 'Dan\\Backslash'].entries()) {
+  for (const [i, name] of [
+    "Ada O'Brien",
+    'Bob "the builder"',
+    'Cé Ünïcode ✓',
+    'Dan\\Backslash',
+  ].entries()) {
     authors.push(await db.create({ collection: 'Author', data: { name, email: `a${i}@x.io` } }));
   }
   const ids = authors.map((a) => a.objectId);
@@ -41,20 +52,44 @@ async function buildSource(): Promise<LocalSQLAdapter> {
         rating: i % 3 === 0 ? null : -i / 7,
         published: i % 2 === 0,
         releasedAt: new Date(Date.UTC(2020, i % 12, 1 + i, 10, 20, 30, 456)),
-        meta: { i, nested: { deep: [i, `x${i}`, { ok: true }] }, quote: "'\"", when: new Date(Date.UTC(2021, 0, 1)) },
+        meta: {
+          i,
+          nested: { deep: [i, `x${i}`, { ok: true }] },
+          quote: '\'"',
+          when: new Date(Date.UTC(2021, 0, 1)),
+        },
         tags: i % 4 === 0 ? [] : ['a', `t${i}`, i],
         author: { __type: 'Pointer', className: 'Author', objectId: ids[i % 4]! },
-        ...(i === 7 ? { editor: { __type: 'Pointer', className: 'Author', objectId: gone.objectId } } : {}),
-        ...(i % 6 === 0 ? {} : { shop: { __type: 'GeoPoint', latitude: 59 + i / 100, longitude: 10 - i / 100 } }),
-        cover: { __type: 'File', name: `cover${i}.png`, url: `http://127.0.0.1:8577/files/cover${i}.png` },
+        ...(i === 7
+          ? { editor: { __type: 'Pointer', className: 'Author', objectId: gone.objectId } }
+          : {}),
+        ...(i % 6 === 0
+          ? {}
+          : { shop: { __type: 'GeoPoint', latitude: 59 + i / 100, longitude: 10 - i / 100 } }),
+        cover: {
+          __type: 'File',
+          name: `cover${i}.png`,
+          url: `http://127.0.0.1:8577/files/cover${i}.png`,
+        },
       },
     });
     books.push(book);
   }
   for (const [i, book] of books.entries()) {
-    await db.addRelation({ collection: 'Book', objectId: book.objectId, key: 'readers', targetObjectId: ids.slice(0, i % 4), targetClass: 'Author' });
+    await db.addRelation({
+      collection: 'Book',
+      objectId: book.objectId,
+      key: 'readers',
+      targetObjectId: ids.slice(0, i % 4),
+      targetClass: 'Author',
+    });
   }
-  await db.addRelation({ collection: 'Book', objectId: books[1]!.objectId, key: 'readers', targetObjectId: 'ghost00001' });
+  await db.addRelation({
+    collection: 'Book',
+    objectId: books[1]!.objectId,
+    key: 'readers',
+    targetObjectId: 'ghost00001',
+  });
   await db.delete({ collection: 'Author', objectId: gone.objectId });
   return db;
 }
@@ -64,7 +99,11 @@ function normalize(value: unknown): unknown {
   return value;
 }
 
-async function loadInto(pg: PGlite, db: LocalSQLAdapter, target: 'postgres' | 'supabase'): Promise<void> {
+async function loadInto(
+  pg: PGlite,
+  db: LocalSQLAdapter,
+  target: 'postgres' | 'supabase',
+): Promise<void> {
   await pg.exec(await db.exportToSQL(target));
   await pg.exec(await db.exportData('sql'));
 }
@@ -75,14 +114,19 @@ async function compare(pg: PGlite, db: LocalSQLAdapter): Promise<void> {
     relations: Record<string, Record<string, [string, string][]>>;
   };
   for (const [table, records] of Object.entries(dump.data)) {
-    const rows = (await pg.query<Record<string, unknown>>(`SELECT * FROM "${table}" ORDER BY "createdAt", "objectId"`)).rows;
+    const rows = (
+      await pg.query<Record<string, unknown>>(
+        `SELECT * FROM "${table}" ORDER BY "createdAt", "objectId"`,
+      )
+    ).rows;
     expect(rows.length, `${table} row count`).toBe(records.length);
     const byId = new Map(rows.map((row) => [row.objectId as string, row]));
     for (const record of records) {
       const row = byId.get(record.objectId)!;
       expect(row, `${table}/${record.objectId}`).toBeDefined();
       const fromPg: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(row)) if (value !== null) fromPg[key] = normalize(value);
+      for (const [key, value] of Object.entries(row))
+        if (value !== null) fromPg[key] = normalize(value);
       const expected: Record<string, unknown> = { ...record };
       if (table === 'Book' && record.editor !== undefined) delete expected.editor; // dangling pointer -> NULL
       expect(fromPg, `${table}/${record.objectId}`).toEqual(expected);
@@ -90,8 +134,14 @@ async function compare(pg: PGlite, db: LocalSQLAdapter): Promise<void> {
   }
   for (const [table, keys] of Object.entries(dump.relations)) {
     for (const [key, pairs] of Object.entries(keys)) {
-      const rows = (await pg.query<{ owningId: string; relatedId: string }>(`SELECT * FROM "_Join_${key}_${table}" ORDER BY 1, 2`)).rows;
-      const live = pairs.filter(([, related]) => dump.data.Author!.some((a) => a.objectId === related));
+      const rows = (
+        await pg.query<{ owningId: string; relatedId: string }>(
+          `SELECT * FROM "_Join_${key}_${table}" ORDER BY 1, 2`,
+        )
+      ).rows;
+      const live = pairs.filter(([, related]) =>
+        dump.data.Author!.some((a) => a.objectId === related),
+      );
       expect(rows.map((r) => [r.owningId, r.relatedId])).toEqual(live);
     }
   }
@@ -135,9 +185,15 @@ describe('exportToSQL + exportData(sql) into a real Postgres (PGlite)', () => {
     const db = await buildSource();
     const pg = new PGlite();
     await loadInto(pg, db, 'postgres');
-    await expect(pg.exec(`INSERT INTO "Book" ("objectId", "title", "author") VALUES ('x1', 't', 'missing')`)).rejects.toThrow(/foreign key/);
-    await expect(pg.exec(`INSERT INTO "Author" ("objectId", "name", "email") VALUES ('x2', 'n', 'a0@x.io')`)).rejects.toThrow(/duplicate key/);
-    const found = await pg.query(`SELECT "objectId" FROM "Book" WHERE to_tsvector('simple', coalesce("title", '')) @@ plainto_tsquery('simple', 'even')`);
+    await expect(
+      pg.exec(`INSERT INTO "Book" ("objectId", "title", "author") VALUES ('x1', 't', 'missing')`),
+    ).rejects.toThrow(/foreign key/);
+    await expect(
+      pg.exec(`INSERT INTO "Author" ("objectId", "name", "email") VALUES ('x2', 'n', 'a0@x.io')`),
+    ).rejects.toThrow(/duplicate key/);
+    const found = await pg.query(
+      `SELECT "objectId" FROM "Book" WHERE to_tsvector('simple', coalesce("title", '')) @@ plainto_tsquery('simple', 'even')`,
+    );
     expect(found.rows).toHaveLength(15);
     const defaults = await pg.query<{ status: string; pages: number; published: boolean }>(
       `INSERT INTO "Book" ("objectId", "title") VALUES ('x3', 't') RETURNING "status", "pages", "published"`,
@@ -151,15 +207,21 @@ describe('exportToSQL + exportData(sql) into a real Postgres (PGlite)', () => {
     const pg = new PGlite();
     await loadInto(pg, db, 'supabase');
     await compare(pg, db);
-    const rls = (await pg.query<{ relname: string; relrowsecurity: boolean }>(
-      `SELECT relname, relrowsecurity FROM pg_class WHERE relname IN ('Author', 'Book', '_Join_readers_Book')`,
-    )).rows;
+    const rls = (
+      await pg.query<{ relname: string; relrowsecurity: boolean }>(
+        `SELECT relname, relrowsecurity FROM pg_class WHERE relname IN ('Author', 'Book', '_Join_readers_Book')`,
+      )
+    ).rows;
     expect(rls.map((r) => [r.relname, r.relrowsecurity]).sort()).toEqual([
       ['Author', true],
       ['Book', true],
       ['_Join_readers_Book', true],
     ]);
-    const policies = (await pg.query<{ tablename: string; roles: string[] | string; cmd: string }>(`SELECT tablename, roles, cmd FROM pg_policies ORDER BY tablename`)).rows;
+    const policies = (
+      await pg.query<{ tablename: string; roles: string[] | string; cmd: string }>(
+        `SELECT tablename, roles, cmd FROM pg_policies ORDER BY tablename`,
+      )
+    ).rows;
     expect(policies.map((p) => p.tablename)).toEqual(['Author', 'Book', '_Join_readers_Book']);
     for (const policy of policies) expect(policy.cmd).toBe('ALL');
     await pg.close();

@@ -92,7 +92,10 @@ export const FULL_CAPABILITIES: ConformanceCapabilities = Object.freeze({
 });
 
 /** Builds the suite context from the user's factory and options. */
-export function createSuiteContext(factory: ConformanceFactory, options: ConformanceOptions = {}): SuiteContext {
+export function createSuiteContext(
+  factory: ConformanceFactory,
+  options: ConformanceOptions = {},
+): SuiteContext {
   const caps: ConformanceCapabilities = { ...FULL_CAPABILITIES, ...options.capabilities };
   const destroy = options.destroy ?? ((adapter: CloudStoreAdapter) => adapter.disconnect());
   return {

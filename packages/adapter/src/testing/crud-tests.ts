@@ -9,7 +9,10 @@ export function crudTests(ctx: SuiteContext): void {
   describe('CRUD', () => {
     it('create returns the stored record with objectId, createdAt and updatedAt', async () => {
       const db = await ctx.open();
-      const record = await db.create({ collection: 'Todo', data: { title: 'Buy milk', done: false } });
+      const record = await db.create({
+        collection: 'Todo',
+        data: { title: 'Buy milk', done: false },
+      });
       expect(record.objectId).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
       expect(record.createdAt).toMatch(ISO);
       expect(record.updatedAt).toBe(record.createdAt);
@@ -19,28 +22,45 @@ export function crudTests(ctx: SuiteContext): void {
     it('generated objectIds are 10 alphanumeric characters and unique', async () => {
       const db = await ctx.open();
       const ids = new Set<string>();
-      for (let i = 0; i < 50; i++) ids.add((await db.create({ collection: 'Todo', data: { i } })).objectId);
+      for (let i = 0; i < 50; i++)
+        ids.add((await db.create({ collection: 'Todo', data: { i } })).objectId);
       expect(ids.size).toBe(50);
       for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9]{10}$/);
     });
 
     it.skipIf(!ctx.has('customObjectIds'))(
-      ctx.title('create keeps a custom objectId (options.objectId or data.objectId)', 'customObjectIds'),
+      ctx.title(
+        'create keeps a custom objectId (options.objectId or data.objectId)',
+        'customObjectIds',
+      ),
       async () => {
         const db = await ctx.open();
-        const a = await db.create({ collection: 'Todo', objectId: 'custom1', data: { title: 'a' } });
-        const b = await db.create({ collection: 'Todo', data: { objectId: 'custom2', title: 'b' } });
+        const a = await db.create({
+          collection: 'Todo',
+          objectId: 'custom1',
+          data: { title: 'a' },
+        });
+        const b = await db.create({
+          collection: 'Todo',
+          data: { objectId: 'custom2', title: 'b' },
+        });
         expect([a.objectId, b.objectId]).toEqual(['custom1', 'custom2']);
         expect((await db.fetch({ collection: 'Todo', objectId: 'custom2' })).title).toBe('b');
       },
     );
 
     it.skipIf(!ctx.has('customObjectIds'))(
-      ctx.title('creating an objectId that exists is DUPLICATE_VALUE and changes nothing', 'customObjectIds'),
+      ctx.title(
+        'creating an objectId that exists is DUPLICATE_VALUE and changes nothing',
+        'customObjectIds',
+      ),
       async () => {
         const db = await ctx.open();
         await db.create({ collection: 'Todo', objectId: 'same1', data: { title: 'first' } });
-        await expectBackendError(db.create({ collection: 'Todo', objectId: 'same1', data: { title: 'second' } }), 'DUPLICATE_VALUE');
+        await expectBackendError(
+          db.create({ collection: 'Todo', objectId: 'same1', data: { title: 'second' } }),
+          'DUPLICATE_VALUE',
+        );
         expect((await db.fetch({ collection: 'Todo', objectId: 'same1' })).title).toBe('first');
         expect(await db.count({ collection: 'Todo' })).toBe(1);
       },
@@ -54,8 +74,15 @@ export function crudTests(ctx: SuiteContext): void {
 
     it('fetch with select returns only those fields plus the system fields', async () => {
       const db = await ctx.open();
-      const created = await db.create({ collection: 'Todo', data: { title: 'x', n: 2, done: true } });
-      const fetched = await db.fetch({ collection: 'Todo', objectId: created.objectId, select: ['title'] });
+      const created = await db.create({
+        collection: 'Todo',
+        data: { title: 'x', n: 2, done: true },
+      });
+      const fetched = await db.fetch({
+        collection: 'Todo',
+        objectId: created.objectId,
+        select: ['title'],
+      });
       expect(Object.keys(fetched).sort()).toEqual(['createdAt', 'objectId', 'title', 'updatedAt']);
     });
 
@@ -101,8 +128,15 @@ export function crudTests(ctx: SuiteContext): void {
 
     it('a Date column accepts an ISO string on later writes', async () => {
       const db = await ctx.open();
-      const created = await db.create({ collection: 'Todo', data: { due: new Date('2026-01-01T00:00:00.000Z') } });
-      const saved = await db.save({ collection: 'Todo', objectId: created.objectId, data: { due: '2026-02-01T10:00:00Z' } });
+      const created = await db.create({
+        collection: 'Todo',
+        data: { due: new Date('2026-01-01T00:00:00.000Z') },
+      });
+      const saved = await db.save({
+        collection: 'Todo',
+        objectId: created.objectId,
+        data: { due: '2026-02-01T10:00:00Z' },
+      });
       expect(saved.due).toBe('2026-02-01T10:00:00.000Z');
     });
 
@@ -110,25 +144,51 @@ export function crudTests(ctx: SuiteContext): void {
       const db = await ctx.open();
       const l1 = await db.create({ collection: 'List', data: { name: '1' } });
       const l2 = await db.create({ collection: 'List', data: { name: '2' } });
-      const todo = await db.create({ collection: 'Todo', data: { list: { __type: 'Pointer', className: 'List', objectId: l1.objectId } } });
-      const saved = await db.save({ collection: 'Todo', objectId: todo.objectId, data: { list: l2.objectId } });
+      const todo = await db.create({
+        collection: 'Todo',
+        data: { list: { __type: 'Pointer', className: 'List', objectId: l1.objectId } },
+      });
+      const saved = await db.save({
+        collection: 'Todo',
+        objectId: todo.objectId,
+        data: { list: l2.objectId },
+      });
       expect(saved.list).toBe(l2.objectId);
     });
 
     it('null and missing are the same: a null field is left out of the record', async () => {
       const db = await ctx.open();
       const created = await db.create({ collection: 'Todo', data: { title: 'x', note: 'y' } });
-      const saved = await db.save({ collection: 'Todo', objectId: created.objectId, data: { note: null } });
+      const saved = await db.save({
+        collection: 'Todo',
+        objectId: created.objectId,
+        data: { note: null },
+      });
       expect('note' in saved).toBe(false);
-      expect('note' in (await db.fetch({ collection: 'Todo', objectId: created.objectId }))).toBe(false);
+      expect('note' in (await db.fetch({ collection: 'Todo', objectId: created.objectId }))).toBe(
+        false,
+      );
     });
 
     it('save is a partial update and moves updatedAt forward', async () => {
       const db = await ctx.open();
-      const created = await db.create({ collection: 'Todo', data: { title: 'x', done: false, n: 1 } });
+      const created = await db.create({
+        collection: 'Todo',
+        data: { title: 'x', done: false, n: 1 },
+      });
       await new Promise((r) => setTimeout(r, 5));
-      const saved = await db.save({ collection: 'Todo', objectId: created.objectId, data: { done: true } });
-      expect(saved).toMatchObject({ objectId: created.objectId, title: 'x', done: true, n: 1, createdAt: created.createdAt });
+      const saved = await db.save({
+        collection: 'Todo',
+        objectId: created.objectId,
+        data: { done: true },
+      });
+      expect(saved).toMatchObject({
+        objectId: created.objectId,
+        title: 'x',
+        done: true,
+        n: 1,
+        createdAt: created.createdAt,
+      });
       expect(saved.updatedAt > created.updatedAt).toBe(true);
       expect(await db.fetch({ collection: 'Todo', objectId: created.objectId })).toEqual(saved);
     });
@@ -139,7 +199,11 @@ export function crudTests(ctx: SuiteContext): void {
       const saved = await db.save({
         collection: 'Todo',
         objectId: created.objectId,
-        data: { title: 'y', createdAt: '2000-01-01T00:00:00.000Z', updatedAt: '2000-01-01T00:00:00.000Z' },
+        data: {
+          title: 'y',
+          createdAt: '2000-01-01T00:00:00.000Z',
+          updatedAt: '2000-01-01T00:00:00.000Z',
+        },
       });
       expect(saved.createdAt).toBe(created.createdAt);
       expect(saved.updatedAt >= created.updatedAt).toBe(true);
@@ -148,7 +212,10 @@ export function crudTests(ctx: SuiteContext): void {
 
     it('save applies __op operations: Increment, Add, AddUnique, Remove, Delete', async () => {
       const db = await ctx.open();
-      const created = await db.create({ collection: 'Todo', data: { n: 1, tags: ['a', 'b'], note: 'gone soon' } });
+      const created = await db.create({
+        collection: 'Todo',
+        data: { n: 1, tags: ['a', 'b'], note: 'gone soon' },
+      });
       const saved = await db.save({
         collection: 'Todo',
         objectId: created.objectId,
@@ -167,7 +234,11 @@ export function crudTests(ctx: SuiteContext): void {
         data: { tags: { __op: 'Remove', objects: ['a'] } },
       });
       expect(again.tags).toEqual(['b', 'c']);
-      const added = await db.save({ collection: 'Todo', objectId: created.objectId, data: { tags: { __op: 'Add', objects: ['b'] } } });
+      const added = await db.save({
+        collection: 'Todo',
+        objectId: created.objectId,
+        data: { tags: { __op: 'Add', objects: ['b'] } },
+      });
       expect(added.tags).toEqual(['b', 'c', 'b']);
     });
 
@@ -175,7 +246,11 @@ export function crudTests(ctx: SuiteContext): void {
       const db = await ctx.open();
       const created = await db.create({
         collection: 'Todo',
-        data: { n: { __op: 'Increment', amount: 3 }, tags: { __op: 'AddUnique', objects: ['a', 'a'] }, gone: { __op: 'Delete' } },
+        data: {
+          n: { __op: 'Increment', amount: 3 },
+          tags: { __op: 'AddUnique', objects: ['a', 'a'] },
+          gone: { __op: 'Delete' },
+        },
       });
       expect(created.n).toBe(3);
       expect(created.tags).toEqual(['a']);
@@ -185,7 +260,11 @@ export function crudTests(ctx: SuiteContext): void {
     it('increment adds to numeric fields and returns the record', async () => {
       const db = await ctx.open();
       const created = await db.create({ collection: 'Post', data: { views: 10, likes: 1 } });
-      const after = await db.increment({ collection: 'Post', objectId: created.objectId, fields: { views: 5, likes: -1 } });
+      const after = await db.increment({
+        collection: 'Post',
+        objectId: created.objectId,
+        fields: { views: 5, likes: -1 },
+      });
       expect(after).toMatchObject({ views: 15, likes: 0 });
     });
 
@@ -193,7 +272,11 @@ export function crudTests(ctx: SuiteContext): void {
       const db = await ctx.open();
       const created = await db.create({ collection: 'Post', data: { views: 1 } });
       await db.save({ collection: 'Post', objectId: created.objectId, data: { views: null } });
-      const after = await db.increment({ collection: 'Post', objectId: created.objectId, fields: { views: 2 } });
+      const after = await db.increment({
+        collection: 'Post',
+        objectId: created.objectId,
+        fields: { views: 2 },
+      });
       expect(after.views).toBe(2);
     });
 
@@ -201,44 +284,79 @@ export function crudTests(ctx: SuiteContext): void {
       const db = await ctx.open();
       const created = await db.create({ collection: 'Counter', data: { value: 0 } });
       await Promise.all(
-        Array.from({ length: 100 }, () => db.increment({ collection: 'Counter', objectId: created.objectId, fields: { value: 1 } })),
+        Array.from({ length: 100 }, () =>
+          db.increment({ collection: 'Counter', objectId: created.objectId, fields: { value: 1 } }),
+        ),
       );
-      expect((await db.fetch({ collection: 'Counter', objectId: created.objectId })).value).toBe(100);
+      expect((await db.fetch({ collection: 'Counter', objectId: created.objectId })).value).toBe(
+        100,
+      );
     });
 
     it('concurrent save Increment operations mixed with other saves lose nothing', async () => {
       const db = await ctx.open();
-      const created = await db.create({ collection: 'Counter', data: { value: 0, label: 'start' } });
+      const created = await db.create({
+        collection: 'Counter',
+        data: { value: 0, label: 'start' },
+      });
       await Promise.all(
         Array.from({ length: 60 }, (_, i) =>
           i % 3 === 0
-            ? db.save({ collection: 'Counter', objectId: created.objectId, data: { label: `l${i}` } })
-            : db.save({ collection: 'Counter', objectId: created.objectId, data: { value: { __op: 'Increment', amount: 2 } } }),
+            ? db.save({
+                collection: 'Counter',
+                objectId: created.objectId,
+                data: { label: `l${i}` },
+              })
+            : db.save({
+                collection: 'Counter',
+                objectId: created.objectId,
+                data: { value: { __op: 'Increment', amount: 2 } },
+              }),
         ),
       );
-      expect((await db.fetch({ collection: 'Counter', objectId: created.objectId })).value).toBe(80);
+      expect((await db.fetch({ collection: 'Counter', objectId: created.objectId })).value).toBe(
+        80,
+      );
     });
 
     it('delete removes the record; fetching it is NOT_FOUND', async () => {
       const db = await ctx.open();
       const created = await db.create({ collection: 'Todo', data: { title: 'x' } });
       await db.delete({ collection: 'Todo', objectId: created.objectId });
-      await expectBackendError(db.fetch({ collection: 'Todo', objectId: created.objectId }), 'NOT_FOUND');
+      await expectBackendError(
+        db.fetch({ collection: 'Todo', objectId: created.objectId }),
+        'NOT_FOUND',
+      );
       expect(await db.count({ collection: 'Todo' })).toBe(0);
     });
 
     it('fetch, save, increment and delete of a missing record are NOT_FOUND', async () => {
       const db = await ctx.open();
       await db.create({ collection: 'Todo', data: { title: 'x' } });
-      await expectBackendError(db.fetch({ collection: 'Todo', objectId: 'missing123' }), 'NOT_FOUND');
-      await expectBackendError(db.save({ collection: 'Todo', objectId: 'missing123', data: { title: 'y' } }), 'NOT_FOUND');
-      await expectBackendError(db.increment({ collection: 'Todo', objectId: 'missing123', fields: { n: 1 } }), 'NOT_FOUND');
-      await expectBackendError(db.delete({ collection: 'Todo', objectId: 'missing123' }), 'NOT_FOUND');
+      await expectBackendError(
+        db.fetch({ collection: 'Todo', objectId: 'missing123' }),
+        'NOT_FOUND',
+      );
+      await expectBackendError(
+        db.save({ collection: 'Todo', objectId: 'missing123', data: { title: 'y' } }),
+        'NOT_FOUND',
+      );
+      await expectBackendError(
+        db.increment({ collection: 'Todo', objectId: 'missing123', fields: { n: 1 } }),
+        'NOT_FOUND',
+      );
+      await expectBackendError(
+        db.delete({ collection: 'Todo', objectId: 'missing123' }),
+        'NOT_FOUND',
+      );
     });
 
     it('a record in a collection that was never written is NOT_FOUND (auto mode)', async () => {
       const db = await ctx.open();
-      await expectBackendError(db.fetch({ collection: 'Nothing', objectId: 'abc' }), ['NOT_FOUND', 'TABLE_NOT_FOUND']);
+      await expectBackendError(db.fetch({ collection: 'Nothing', objectId: 'abc' }), [
+        'NOT_FOUND',
+        'TABLE_NOT_FOUND',
+      ]);
     });
 
     it('records returned to the caller are independent copies', async () => {
@@ -246,7 +364,10 @@ export function crudTests(ctx: SuiteContext): void {
       const created = await db.create({ collection: 'Todo', data: { title: 'x', obj: { a: 1 } } });
       (created as Record<string, unknown>).title = 'mutated';
       ((created as Record<string, unknown>).obj as Record<string, unknown>).a = 2;
-      expect(await db.fetch({ collection: 'Todo', objectId: created.objectId })).toMatchObject({ title: 'x', obj: { a: 1 } });
+      expect(await db.fetch({ collection: 'Todo', objectId: created.objectId })).toMatchObject({
+        title: 'x',
+        obj: { a: 1 },
+      });
     });
   });
 }

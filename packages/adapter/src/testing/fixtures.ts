@@ -76,7 +76,10 @@ export const ITEM_FIXTURE: Readonly<Record<ItemKey, Readonly<Record<string, unkn
  * Seeds `Org`, `Owner` (o1 -> org, o2) and `Item` (a..f, see {@link ITEM_FIXTURE}); o1's Relation
  * `favorites` holds a and c when `relations` is on.
  */
-export async function seedItems(db: CloudStoreAdapter, options: { relations: boolean }): Promise<Seeded> {
+export async function seedItems(
+  db: CloudStoreAdapter,
+  options: { relations: boolean },
+): Promise<Seeded> {
   const org = await db.create({ collection: 'Org', data: { name: 'Acme' } });
   const o1 = await db.create({
     collection: 'Owner',
@@ -88,7 +91,8 @@ export async function seedItems(db: CloudStoreAdapter, options: { relations: boo
   for (const key of Object.keys(ITEMS) as ItemKey[]) {
     const data: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(ITEMS[key])) {
-      if (field === 'owner') data.owner = { __type: 'Pointer', className: 'Owner', objectId: owners[value as string] };
+      if (field === 'owner')
+        data.owner = { __type: 'Pointer', className: 'Owner', objectId: owners[value as string] };
       else if (field === 'loc') data.loc = { __type: 'GeoPoint', ...(value as object) };
       else data[field] = value;
     }
@@ -109,7 +113,11 @@ export async function seedItems(db: CloudStoreAdapter, options: { relations: boo
 }
 
 /** The keys of `records`, sorted (for set comparison) or in order. */
-export function keysOf(seeded: Seeded, records: readonly StoredRecord[], ordered = false): string[] {
+export function keysOf(
+  seeded: Seeded,
+  records: readonly StoredRecord[],
+  ordered = false,
+): string[] {
   const keys = records.map((r) => seeded.keyOf(r.objectId));
   return ordered ? keys : keys.sort();
 }
@@ -129,14 +137,23 @@ export async function expectBackendError(
     error = caught;
   }
   const codes = typeof code === 'string' ? [code] : code;
-  expect(error, `expected a BackendError ${codes.join(' | ')}, but nothing was thrown`).toBeDefined();
-  expect(BackendError.is(error), `expected a BackendError ${codes.join(' | ')}, got ${String(error)}`).toBe(true);
+  expect(
+    error,
+    `expected a BackendError ${codes.join(' | ')}, but nothing was thrown`,
+  ).toBeDefined();
+  expect(
+    BackendError.is(error),
+    `expected a BackendError ${codes.join(' | ')}, got ${String(error)}`,
+  ).toBe(true);
   const backendError = error as BackendError;
-  expect(codes, `expected ${codes.join(' | ')}, got ${backendError.code}: ${backendError.message}`).toContain(
-    backendError.code,
-  );
+  expect(
+    codes,
+    `expected ${codes.join(' | ')}, got ${backendError.code}: ${backendError.message}`,
+  ).toContain(backendError.code);
   expect(backendError.message.length).toBeGreaterThan(0);
-  expect(backendError.message).not.toMatch(/\bSQLITE_(BUSY|ERROR|CONSTRAINT|MISUSE|CORRUPT|LOCKED)|\bSELECT\b|\bINSERT INTO\b|syntax error|at Object\.|\n\s+at /);
+  expect(backendError.message).not.toMatch(
+    /\bSQLITE_(BUSY|ERROR|CONSTRAINT|MISUSE|CORRUPT|LOCKED)|\bSELECT\b|\bINSERT INTO\b|syntax error|at Object\.|\n\s+at /,
+  );
   expect(backendError.status).toBe(ERROR_CODES[backendError.code].status);
   expect(backendError.parseCode).toBe(ERROR_CODES[backendError.code].parseCode);
   return backendError;

@@ -25,13 +25,18 @@ export function queryTests(ctx: SuiteContext): void {
       describe(`filters: ${FORMAT_TITLES[format]}`, () => {
         for (const c of FILTER_CASES.filter((x) => x.format === format)) {
           const needs = c.needs ?? [];
-          it.skipIf(!ctx.has(...needs))(ctx.title(`${c.name} -> ${c.expect}`, ...needs), async () => {
-            await setup();
-            const where = c.where(seeded.ids);
-            const { results } = await db.query({ collection: 'Item', where, limit: 1000 });
-            expect(keysOf(seeded, results), JSON.stringify(where)).toEqual(c.expect.split(','));
-            expect(await db.count({ collection: 'Item', where })).toBe(c.expect.split(',').length);
-          });
+          it.skipIf(!ctx.has(...needs))(
+            ctx.title(`${c.name} -> ${c.expect}`, ...needs),
+            async () => {
+              await setup();
+              const where = c.where(seeded.ids);
+              const { results } = await db.query({ collection: 'Item', where, limit: 1000 });
+              expect(keysOf(seeded, results), JSON.stringify(where)).toEqual(c.expect.split(','));
+              expect(await db.count({ collection: 'Item', where })).toBe(
+                c.expect.split(',').length,
+              );
+            },
+          );
         }
       });
     }
@@ -40,12 +45,28 @@ export function queryTests(ctx: SuiteContext): void {
       const cases: [string, unknown, string][] = [
         ['string "n"', 'n', 'f,a,b,c,d,e'],
         ['string "-n"', '-n', 'e,d,c,b,a,f'],
-        ['array ["-done", "n"] (missing sorts lowest: last when descending)', ['-done', 'n'], 'b,d,a,c,e,f'],
+        [
+          'array ["-done", "n"] (missing sorts lowest: last when descending)',
+          ['-done', 'n'],
+          'b,d,a,c,e,f',
+        ],
         ['string "-done,n"', '-done,n', 'b,d,a,c,e,f'],
-        ['object { done: 1, n: -1 } (missing sorts lowest: first when ascending)', { done: 1, n: -1 }, 'f,e,c,a,d,b'],
+        [
+          'object { done: 1, n: -1 } (missing sorts lowest: first when ascending)',
+          { done: 1, n: -1 },
+          'f,e,c,a,d,b',
+        ],
         ["object { n: 'desc' }", { n: 'desc' }, 'e,d,c,b,a,f'],
-        ["[{ property: 'due', order: 'descending' }]", [{ property: 'due', order: 'descending' }], 'e,c,b,a,f,d'],
-        ["[{ property: 'due', order: 'ascending' }]", [{ property: 'due', order: 'ascending' }], 'd,f,a,b,c,e'],
+        [
+          "[{ property: 'due', order: 'descending' }]",
+          [{ property: 'due', order: 'descending' }],
+          'e,c,b,a,f,d',
+        ],
+        [
+          "[{ property: 'due', order: 'ascending' }]",
+          [{ property: 'due', order: 'ascending' }],
+          'd,f,a,b,c,e',
+        ],
       ];
       for (const [name, sort, expected] of cases) {
         it(`${name} -> ${expected}`, async () => {
@@ -60,7 +81,9 @@ export function queryTests(ctx: SuiteContext): void {
         const { results } = await db.query({ collection: 'Item', sort: 'createdAt' });
         const times = results.map((r) => r.createdAt);
         expect([...times].sort()).toEqual(times);
-        const desc = (await db.query({ collection: 'Item', sort: '-createdAt' })).results.map((r) => r.createdAt);
+        const desc = (await db.query({ collection: 'Item', sort: '-createdAt' })).results.map(
+          (r) => r.createdAt,
+        );
         expect([...desc].sort().reverse()).toEqual(desc);
       });
     });
@@ -78,7 +101,13 @@ export function queryTests(ctx: SuiteContext): void {
 
       it('count: true returns the total number of matches, ignoring limit and skip', async () => {
         await setup();
-        const result = await db.query({ collection: 'Item', where: { done: false }, limit: 1, skip: 1, count: true });
+        const result = await db.query({
+          collection: 'Item',
+          where: { done: false },
+          limit: 1,
+          skip: 1,
+          count: true,
+        });
         expect(result.results).toHaveLength(1);
         expect(result.count).toBe(3);
       });
@@ -102,57 +131,94 @@ export function queryTests(ctx: SuiteContext): void {
 
       it('the default limit is 100', async () => {
         db = await ctx.open();
-        await Promise.all(Array.from({ length: 120 }, (_, i) => db.create({ collection: 'Many', data: { i } })));
+        await Promise.all(
+          Array.from({ length: 120 }, (_, i) => db.create({ collection: 'Many', data: { i } })),
+        );
         expect((await db.query({ collection: 'Many' })).results).toHaveLength(100);
         expect((await db.query({ collection: 'Many', limit: 1000 })).results).toHaveLength(120);
       });
 
       it('a collection that was never written reads as empty (auto mode)', async () => {
         db = await ctx.open();
-        expect(await db.query({ collection: 'Nothing', where: { a: 1 }, count: true })).toEqual({ results: [], count: 0 });
+        expect(await db.query({ collection: 'Nothing', where: { a: 1 }, count: true })).toEqual({
+          results: [],
+          count: 0,
+        });
         expect(await db.count({ collection: 'Nothing' })).toBe(0);
       });
 
       it('a field that nobody has written yet behaves as missing (auto mode)', async () => {
         await setup();
-        const { results } = await db.query({ collection: 'Item', where: { neverWritten: { $exists: false } } });
+        const { results } = await db.query({
+          collection: 'Item',
+          where: { neverWritten: { $exists: false } },
+        });
         expect(results).toHaveLength(6);
-        expect((await db.query({ collection: 'Item', where: { neverWritten: 1 } })).results).toEqual([]);
+        expect(
+          (await db.query({ collection: 'Item', where: { neverWritten: 1 } })).results,
+        ).toEqual([]);
       });
     });
 
     describe('include and select', () => {
       it('include replaces a Pointer with the record it points to', async () => {
         await setup();
-        const { results } = await db.query({ collection: 'Item', where: { objectId: seeded.ids.a }, include: 'owner' });
+        const { results } = await db.query({
+          collection: 'Item',
+          where: { objectId: seeded.ids.a },
+          include: 'owner',
+        });
         expect(results[0]!.owner).toMatchObject({ objectId: seeded.ids.o1, name: 'Ada' });
       });
 
       it('include follows two levels (owner.org) and leaves unset pointers alone', async () => {
         await setup();
-        const { results } = await db.query({ collection: 'Item', include: ['owner.org'], sort: 'n' });
+        const { results } = await db.query({
+          collection: 'Item',
+          include: ['owner.org'],
+          sort: 'n',
+        });
         const byKey = new Map(results.map((r) => [seeded.keyOf(r.objectId), r]));
-        expect(byKey.get('a')!.owner).toMatchObject({ name: 'Ada', org: { objectId: seeded.ids.org, name: 'Acme' } });
+        expect(byKey.get('a')!.owner).toMatchObject({
+          name: 'Ada',
+          org: { objectId: seeded.ids.org, name: 'Acme' },
+        });
         expect(byKey.get('c')!.owner).toMatchObject({ name: 'Bob' });
         expect('owner' in byKey.get('d')!).toBe(false);
       });
 
       it('fetch supports include', async () => {
         await setup();
-        const record = await db.fetch({ collection: 'Item', objectId: seeded.ids.e, include: 'owner' });
+        const record = await db.fetch({
+          collection: 'Item',
+          objectId: seeded.ids.e,
+          include: 'owner',
+        });
         expect(record.owner).toMatchObject({ objectId: seeded.ids.o2, name: 'Bob' });
       });
 
       it('without include a Pointer is its objectId', async () => {
         await setup();
-        expect((await db.fetch({ collection: 'Item', objectId: seeded.ids.a })).owner).toBe(seeded.ids.o1);
+        expect((await db.fetch({ collection: 'Item', objectId: seeded.ids.a })).owner).toBe(
+          seeded.ids.o1,
+        );
       });
 
       it('select returns only the chosen fields plus objectId, createdAt, updatedAt', async () => {
         await setup();
         for (const select of [['title', 'n'], 'title,n']) {
-          const { results } = await db.query({ collection: 'Item', where: { objectId: seeded.ids.a }, select: select as never });
-          expect(Object.keys(results[0]!).sort()).toEqual(['createdAt', 'n', 'objectId', 'title', 'updatedAt']);
+          const { results } = await db.query({
+            collection: 'Item',
+            where: { objectId: seeded.ids.a },
+            select: select as never,
+          });
+          expect(Object.keys(results[0]!).sort()).toEqual([
+            'createdAt',
+            'n',
+            'objectId',
+            'title',
+            'updatedAt',
+          ]);
         }
       });
     });
@@ -163,7 +229,12 @@ export function queryTests(ctx: SuiteContext): void {
         const result = await db.aggregate({
           collection: 'Item',
           where: { done: false },
-          aggregates: { total: { sum: 'n' }, mean: { avg: 'n' }, low: { min: 'n' }, high: { max: 'n' } },
+          aggregates: {
+            total: { sum: 'n' },
+            mean: { avg: 'n' },
+            low: { min: 'n' },
+            high: { max: 'n' },
+          },
         });
         expect(result.total).toBeCloseTo(9.5);
         expect(result.mean).toBeCloseTo(9.5 / 3);
@@ -173,17 +244,32 @@ export function queryTests(ctx: SuiteContext): void {
 
       it('min and max of a Date field are ISO strings', async () => {
         await setup();
-        const result = await db.aggregate({ collection: 'Item', aggregates: { first: { min: 'due' }, last: { max: 'due' } } });
-        expect(result).toEqual({ first: '2025-12-31T00:00:00.000Z', last: '2026-05-15T00:00:00.000Z' });
+        const result = await db.aggregate({
+          collection: 'Item',
+          aggregates: { first: { min: 'due' }, last: { max: 'due' } },
+        });
+        expect(result).toEqual({
+          first: '2025-12-31T00:00:00.000Z',
+          last: '2026-05-15T00:00:00.000Z',
+        });
       });
 
       it('distinct inside aggregate, and distinct()', async () => {
         await setup();
-        const result = await db.aggregate({ collection: 'Item', aggregates: { owners: { distinct: 'owner' } } });
-        expect([...(result.owners as string[])].sort()).toEqual([seeded.ids.o1, seeded.ids.o2].sort());
+        const result = await db.aggregate({
+          collection: 'Item',
+          aggregates: { owners: { distinct: 'owner' } },
+        });
+        expect([...(result.owners as string[])].sort()).toEqual(
+          [seeded.ids.o1, seeded.ids.o2].sort(),
+        );
         const done = await db.distinct({ collection: 'Item', field: 'done' });
         expect([...done].sort()).toEqual([false, true]);
-        const owners = await db.distinct({ collection: 'Item', field: 'owner', where: { n: { $gt: 2 } } });
+        const owners = await db.distinct({
+          collection: 'Item',
+          field: 'owner',
+          where: { n: { $gt: 2 } },
+        });
         expect(owners).toEqual([seeded.ids.o2]);
       });
 
@@ -192,14 +278,22 @@ export function queryTests(ctx: SuiteContext): void {
         const result = await db.aggregate({
           collection: 'Item',
           where: { n: { $gt: 1000 } },
-          aggregates: { total: { sum: 'n' }, mean: { avg: 'n' }, low: { min: 'n' }, values: { distinct: 'n' } },
+          aggregates: {
+            total: { sum: 'n' },
+            mean: { avg: 'n' },
+            low: { min: 'n' },
+            values: { distinct: 'n' },
+          },
         });
         expect(result).toEqual({ total: 0, mean: null, low: null, values: [] });
       });
 
       it('sum of a String field is TYPE_MISMATCH; an unknown aggregate is UNKNOWN_OPERATOR', async () => {
         await setup();
-        await expectBackendError(db.aggregate({ collection: 'Item', aggregates: { t: { sum: 'title' } } }), 'TYPE_MISMATCH');
+        await expectBackendError(
+          db.aggregate({ collection: 'Item', aggregates: { t: { sum: 'title' } } }),
+          'TYPE_MISMATCH',
+        );
         await expectBackendError(
           db.aggregate({ collection: 'Item', aggregates: { t: { median: 'n' } as never } }),
           ['UNKNOWN_OPERATOR', 'INVALID_QUERY'],

@@ -43,14 +43,20 @@ export function transactionTests(ctx: SuiteContext): void {
       await expect(
         db.transaction(async (tx) => {
           await tx.create({ collection: 'Todo', data: { title: 'new' } });
-          await tx.save({ collection: 'Todo', objectId: kept.objectId, data: { title: 'changed' } });
+          await tx.save({
+            collection: 'Todo',
+            objectId: kept.objectId,
+            data: { title: 'changed' },
+          });
           await tx.increment({ collection: 'Todo', objectId: kept.objectId, fields: { n: 10 } });
           await tx.delete({ collection: 'Todo', objectId: doomed.objectId });
           throw error;
         }),
       ).rejects.toBe(error);
       expect(await db.fetch({ collection: 'Todo', objectId: kept.objectId })).toEqual(kept);
-      expect((await db.fetch({ collection: 'Todo', objectId: doomed.objectId })).title).toBe('doomed');
+      expect((await db.fetch({ collection: 'Todo', objectId: doomed.objectId })).title).toBe(
+        'doomed',
+      );
       expect(await db.count({ collection: 'Todo' })).toBe(2);
     });
 
@@ -65,7 +71,9 @@ export function transactionTests(ctx: SuiteContext): void {
         'NOT_FOUND',
       );
       expect(await db.count({ collection: 'Todo' })).toBe(1);
-      expect((await db.fetch({ collection: 'Todo', objectId: first.objectId })).title).toBe('first');
+      expect((await db.fetch({ collection: 'Todo', objectId: first.objectId })).title).toBe(
+        'first',
+      );
     });
 
     it('fields and collections created inside a rolled-back transaction leave no trace in the data', async () => {
@@ -156,11 +164,17 @@ export function transactionTests(ctx: SuiteContext): void {
           db.transaction(async (tx) => {
             const current = await tx.fetch({ collection: 'Counter', objectId: counter.objectId });
             await new Promise((r) => setTimeout(r, 1));
-            await tx.save({ collection: 'Counter', objectId: counter.objectId, data: { value: (current.value as number) + 1 } });
+            await tx.save({
+              collection: 'Counter',
+              objectId: counter.objectId,
+              data: { value: (current.value as number) + 1 },
+            });
           }),
         ),
       );
-      expect((await db.fetch({ collection: 'Counter', objectId: counter.objectId })).value).toBe(20);
+      expect((await db.fetch({ collection: 'Counter', objectId: counter.objectId })).value).toBe(
+        20,
+      );
     });
 
     it('the transaction handle cannot be used after the transaction ended', async () => {
@@ -169,7 +183,9 @@ export function transactionTests(ctx: SuiteContext): void {
       await db.transaction((tx) => {
         leaked = tx;
       });
-      const error = await leaked!.create({ collection: 'Todo', data: { title: 'late' } }).catch((e: unknown) => e);
+      const error = await leaked!
+        .create({ collection: 'Todo', data: { title: 'late' } })
+        .catch((e: unknown) => e);
       expect(BackendError.is(error)).toBe(true);
       expect(await db.count({ collection: 'Todo' })).toBe(0);
     });
@@ -186,12 +202,30 @@ export function transactionTests(ctx: SuiteContext): void {
       const db = await ctx.open();
       const events = record(db);
       const created = await db.create({ collection: 'Todo', data: { title: 'a' } });
-      const saved = await db.save({ collection: 'Todo', objectId: created.objectId, data: { title: 'b' } });
+      const saved = await db.save({
+        collection: 'Todo',
+        objectId: created.objectId,
+        data: { title: 'b' },
+      });
       await db.delete({ collection: 'Todo', objectId: created.objectId });
       expect(events.map((e) => e.type)).toEqual(['create', 'save', 'delete']);
-      expect(events[0]).toMatchObject({ type: 'create', collection: 'Todo', objectId: created.objectId, object: created });
-      expect(events[1]).toMatchObject({ type: 'save', objectId: created.objectId, object: saved, previous: created });
-      expect(events[2]).toMatchObject({ type: 'delete', objectId: created.objectId, object: { title: 'b' } });
+      expect(events[0]).toMatchObject({
+        type: 'create',
+        collection: 'Todo',
+        objectId: created.objectId,
+        object: created,
+      });
+      expect(events[1]).toMatchObject({
+        type: 'save',
+        objectId: created.objectId,
+        object: saved,
+        previous: created,
+      });
+      expect(events[2]).toMatchObject({
+        type: 'delete',
+        objectId: created.objectId,
+        object: { title: 'b' },
+      });
     });
 
     it('an event is emitted before the write resolves', async () => {
@@ -212,38 +246,50 @@ export function transactionTests(ctx: SuiteContext): void {
     it('failed writes emit nothing', async () => {
       const db = await ctx.open();
       const events = record(db);
-      await db.save({ collection: 'Todo', objectId: 'missing123', data: { a: 1 } }).catch(() => undefined);
+      await db
+        .save({ collection: 'Todo', objectId: 'missing123', data: { a: 1 } })
+        .catch(() => undefined);
       await db.delete({ collection: 'Todo', objectId: 'missing123' }).catch(() => undefined);
       expect(events).toEqual([]);
     });
 
-    it.skipIf(!ctx.has('transactions'))(ctx.title('a transaction emits its events only after the commit, in order', 'transactions'), async () => {
-      const db = await ctx.open();
-      const events = record(db);
-      let seenInside = -1;
-      await db.transaction(async (tx) => {
-        await tx.create({ collection: 'Todo', data: { title: 'a' } });
-        await tx.create({ collection: 'Todo', data: { title: 'b' } });
-        seenInside = events.length;
-      });
-      expect(seenInside).toBe(0);
-      expect(events.map((e) => e.object.title)).toEqual(['a', 'b']);
-    });
-
-    it.skipIf(!ctx.has('transactions'))(ctx.title('a rolled-back transaction emits nothing', 'transactions'), async () => {
-      const db = await ctx.open();
-      const existing = await db.create({ collection: 'Todo', data: { title: 'x' } });
-      const events = record(db);
-      await db
-        .transaction(async (tx) => {
+    it.skipIf(!ctx.has('transactions'))(
+      ctx.title('a transaction emits its events only after the commit, in order', 'transactions'),
+      async () => {
+        const db = await ctx.open();
+        const events = record(db);
+        let seenInside = -1;
+        await db.transaction(async (tx) => {
           await tx.create({ collection: 'Todo', data: { title: 'a' } });
-          await tx.save({ collection: 'Todo', objectId: existing.objectId, data: { title: 'y' } });
-          await tx.delete({ collection: 'Todo', objectId: existing.objectId });
-          throw new Abort('no');
-        })
-        .catch(() => undefined);
-      expect(events).toEqual([]);
-    });
+          await tx.create({ collection: 'Todo', data: { title: 'b' } });
+          seenInside = events.length;
+        });
+        expect(seenInside).toBe(0);
+        expect(events.map((e) => e.object.title)).toEqual(['a', 'b']);
+      },
+    );
+
+    it.skipIf(!ctx.has('transactions'))(
+      ctx.title('a rolled-back transaction emits nothing', 'transactions'),
+      async () => {
+        const db = await ctx.open();
+        const existing = await db.create({ collection: 'Todo', data: { title: 'x' } });
+        const events = record(db);
+        await db
+          .transaction(async (tx) => {
+            await tx.create({ collection: 'Todo', data: { title: 'a' } });
+            await tx.save({
+              collection: 'Todo',
+              objectId: existing.objectId,
+              data: { title: 'y' },
+            });
+            await tx.delete({ collection: 'Todo', objectId: existing.objectId });
+            throw new Abort('no');
+          })
+          .catch(() => undefined);
+        expect(events).toEqual([]);
+      },
+    );
 
     it('off() stops a listener', async () => {
       const db = await ctx.open();

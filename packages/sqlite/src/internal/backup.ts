@@ -51,7 +51,9 @@ export async function copyDatabase(
 /** Throws `INVALID_VALUE` unless `src` is an intact SQLite file made by this adapter. */
 export function checkDatabaseFile(src: string): void {
   if (!existsSync(src)) {
-    throw new BackendError('INVALID_VALUE', `srcPath: ${src} does not exist`, { details: { path: 'srcPath' } });
+    throw new BackendError('INVALID_VALUE', `srcPath: ${src} does not exist`, {
+      details: { path: 'srcPath' },
+    });
   }
   let db: Database.Database | undefined;
   try {
@@ -59,15 +61,25 @@ export function checkDatabaseFile(src: string): void {
     const result = db.pragma('integrity_check') as { integrity_check: string }[];
     const problems = result.map((r) => r.integrity_check).filter((r) => r !== 'ok');
     if (problems.length > 0) {
-      throw new BackendError('INVALID_VALUE', `srcPath: ${src} failed the integrity check: ${problems.slice(0, 5).join('; ')}`, {
-        details: { path: 'srcPath', problems },
-      });
+      throw new BackendError(
+        'INVALID_VALUE',
+        `srcPath: ${src} failed the integrity check: ${problems.slice(0, 5).join('; ')}`,
+        {
+          details: { path: 'srcPath', problems },
+        },
+      );
     }
-    const hasSchema = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(SCHEMA_TABLE);
+    const hasSchema = db
+      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`)
+      .get(SCHEMA_TABLE);
     if (hasSchema === undefined) {
-      throw new BackendError('INVALID_VALUE', `srcPath: ${src} is not a localbackend database (no ${SCHEMA_TABLE} table)`, {
-        details: { path: 'srcPath' },
-      });
+      throw new BackendError(
+        'INVALID_VALUE',
+        `srcPath: ${src} is not a localbackend database (no ${SCHEMA_TABLE} table)`,
+        {
+          details: { path: 'srcPath' },
+        },
+      );
     }
   } catch (error) {
     if (BackendError.is(error)) throw error;
@@ -111,17 +123,26 @@ export async function restoreInto(
 }
 
 /** SQLite's integrity check plus the adapter's own metadata checks. */
-export function readIntegrity(conn: SqliteConnection, tables: readonly TableInfo[]): { ok: boolean; problems: string[] } {
+export function readIntegrity(
+  conn: SqliteConnection,
+  tables: readonly TableInfo[],
+): { ok: boolean; problems: string[] } {
   const problems: string[] = [];
   const db = conn.db;
   for (const row of db.pragma('integrity_check') as { integrity_check: string }[]) {
     if (row.integrity_check !== 'ok') problems.push(row.integrity_check);
   }
-  for (const row of db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[]) {
+  for (const row of db.pragma('foreign_key_check') as {
+    table: string;
+    rowid: number;
+    parent: string;
+  }[]) {
     problems.push(`foreign key: ${row.table} row ${row.rowid} points to a missing ${row.parent}`);
   }
   const existing = new Set(
-    (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[]).map((n) => n),
+    (
+      db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[]
+    ).map((n) => n),
   );
   for (const table of tables) {
     if (!existing.has(table.name)) {
@@ -129,7 +150,9 @@ export function readIntegrity(conn: SqliteConnection, tables: readonly TableInfo
       continue;
     }
     const columns = new Set(
-      (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.name) as string[]).map((n) => n.toLowerCase()),
+      (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table.name) as string[]).map(
+        (n) => n.toLowerCase(),
+      ),
     );
     for (const column of table.schema.columns) {
       if (column.type === 'Relation') {
@@ -145,9 +168,13 @@ export function readIntegrity(conn: SqliteConnection, tables: readonly TableInfo
       if (!existing.has(fts)) problems.push(`the text index ${fts} of "${table.name}" is missing`);
       else {
         try {
-          db.prepare(`INSERT INTO ${quoteIdent(fts)}(${quoteIdent(fts)}, rank) VALUES ('integrity-check', 1)`).run();
+          db.prepare(
+            `INSERT INTO ${quoteIdent(fts)}(${quoteIdent(fts)}, rank) VALUES ('integrity-check', 1)`,
+          ).run();
         } catch (error) {
-          problems.push(`the text index ${fts} does not match "${table.name}": ${String((error as Error).message)}`);
+          problems.push(
+            `the text index ${fts} does not match "${table.name}": ${String((error as Error).message)}`,
+          );
         }
       }
     }

@@ -30,7 +30,11 @@ export function indexName(collection: string, column: string, unique = false): s
 }
 
 /** Trigger names of the FTS sync triggers. */
-export function ftsTriggerNames(collection: string): { insert: string; update: string; delete: string } {
+export function ftsTriggerNames(collection: string): {
+  insert: string;
+  update: string;
+  delete: string;
+} {
   return {
     insert: `_trg_${collection}_fts_ai`,
     update: `_trg_${collection}_fts_au`,
@@ -42,7 +46,10 @@ export function ftsTriggerNames(collection: string): { insert: string; update: s
  * Validates a collection name for storage: the adapter's naming rule (system `_X` collections
  * allowed) plus the names SQLite or this adapter reserve.
  */
-export function assertStorableCollection(name: unknown, path = 'collection'): asserts name is string {
+export function assertStorableCollection(
+  name: unknown,
+  path = 'collection',
+): asserts name is string {
   assertCollectionName(name, path, { allowSystem: true });
   const lower = name.toLowerCase();
   if (RESERVED_TABLES.has(lower) || RESERVED_PREFIXES.some((p) => lower.startsWith(p))) {

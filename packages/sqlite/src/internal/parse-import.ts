@@ -83,13 +83,20 @@ function indexedFields(indexes: unknown): { plain: Set<string>; text: Set<string
 }
 
 /** Creates (or extends) collections from a Parse `/schemas` response. Runs inside a write transaction. */
-export function importParseSchemaResponse(response: unknown, schema: SchemaStore): SchemaImportReport {
+export function importParseSchemaResponse(
+  response: unknown,
+  schema: SchemaStore,
+): SchemaImportReport {
   const report: SchemaImportReport = { tables: [], skipped: [] };
   classesOf(response).forEach((raw, i) => {
     if (!isPlainRecord(raw) || typeof raw.className !== 'string') {
-      throw new BackendError('INVALID_VALUE', `schema.results[${i}]: expected { className, fields }, got ${describeValue(raw)}`, {
-        details: { path: `schema.results[${i}]` },
-      });
+      throw new BackendError(
+        'INVALID_VALUE',
+        `schema.results[${i}]: expected { className, fields }, got ${describeValue(raw)}`,
+        {
+          details: { path: `schema.results[${i}]` },
+        },
+      );
     }
     const className = raw.className;
     if (PARSE_INTERNAL_CLASSES.has(className)) {
@@ -110,7 +117,10 @@ export function importParseSchemaResponse(response: unknown, schema: SchemaStore
       if (SYSTEM_FIELDS.has(name)) continue;
       const where = `${className}.${name}`;
       if (name === 'ACL') {
-        report.skipped.push({ name: where, reason: 'ACLs are not stored (localbackend has no per-record permissions yet)' });
+        report.skipped.push({
+          name: where,
+          reason: 'ACLs are not stored (localbackend has no per-record permissions yet)',
+        });
         continue;
       }
       if (SECRET_FIELDS.has(name)) {
@@ -122,13 +132,19 @@ export function importParseSchemaResponse(response: unknown, schema: SchemaStore
         continue;
       }
       if (lower.has(name.toLowerCase())) {
-        report.skipped.push({ name: where, reason: 'clashes with another field of the same name in another case' });
+        report.skipped.push({
+          name: where,
+          reason: 'clashes with another field of the same name in another case',
+        });
         continue;
       }
       const parseType = isPlainRecord(spec) ? spec.type : undefined;
       const type = typeof parseType === 'string' ? PARSE_TYPES[parseType] : undefined;
       if (type === undefined || !isPlainRecord(spec)) {
-        report.skipped.push({ name: where, reason: `unsupported Parse type ${describeValue(parseType)}` });
+        report.skipped.push({
+          name: where,
+          reason: `unsupported Parse type ${describeValue(parseType)}`,
+        });
         continue;
       }
       try {
@@ -138,7 +154,9 @@ export function importParseSchemaResponse(response: unknown, schema: SchemaStore
             type,
             ...(type === 'Pointer' || type === 'Relation' ? { targetClass: spec.targetClass } : {}),
             ...(spec.required === true ? { required: true } : {}),
-            ...(spec.defaultValue !== undefined && type !== 'Relation' ? { defaultValue: spec.defaultValue } : {}),
+            ...(spec.defaultValue !== undefined && type !== 'Relation'
+              ? { defaultValue: spec.defaultValue }
+              : {}),
             ...(plain.has(name) && type !== 'Relation' ? { indexed: true } : {}),
             ...(text.has(name) && type === 'String' ? { textIndex: true } : {}),
           },
@@ -153,7 +171,10 @@ export function importParseSchemaResponse(response: unknown, schema: SchemaStore
     if (schema.table(className) === undefined) {
       const clash = schema.caseInsensitive(className);
       if (clash !== undefined) {
-        report.skipped.push({ name: className, reason: `clashes with the existing collection "${clash}" (names are case-insensitive)` });
+        report.skipped.push({
+          name: className,
+          reason: `clashes with the existing collection "${clash}" (names are case-insensitive)`,
+        });
         return;
       }
       schema.createTable(normalizeTable({ name: className, columns }, `schema.results[${i}]`));
@@ -181,20 +202,40 @@ export interface RecordImportOptions {
 }
 
 /** Runs one batch inside a write transaction. */
-export type BatchRunner = <T>(batch: (records: RecordStore, schema: SchemaStore) => T) => Promise<T>;
+export type BatchRunner = <T>(
+  batch: (records: RecordStore, schema: SchemaStore) => T,
+) => Promise<T>;
 
-const DROPPED_KEYS = new Set(['ACL', '__type', 'className', '_rperm', '_wperm', '_acl', '_hashed_password', 'sessionToken', 'authData', 'password']);
+const DROPPED_KEYS = new Set([
+  'ACL',
+  '__type',
+  'className',
+  '_rperm',
+  '_wperm',
+  '_acl',
+  '_hashed_password',
+  'sessionToken',
+  'authData',
+  'password',
+]);
 
 function convertValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(convertValue);
   if (!isPlainRecord(value)) return value;
-  if (value.__type === 'Object' && typeof value.className === 'string' && typeof value.objectId === 'string') {
+  if (
+    value.__type === 'Object' &&
+    typeof value.className === 'string' &&
+    typeof value.objectId === 'string'
+  ) {
     return { __type: 'Pointer', className: value.className, objectId: value.objectId };
   }
-  if (value.__type === 'Polygon') return { kind: 'Polygon', coordinates: convertValue(value.coordinates) };
-  if (typeof value.$date === 'string' && Object.keys(value).length === 1) return { __type: 'Date', iso: value.$date };
+  if (value.__type === 'Polygon')
+    return { kind: 'Polygon', coordinates: convertValue(value.coordinates) };
+  if (typeof value.$date === 'string' && Object.keys(value).length === 1)
+    return { __type: 'Date', iso: value.$date };
   if (value.__type !== undefined || value.__op !== undefined) {
-    if (value.__op !== undefined && Array.isArray(value.objects)) return { ...value, objects: value.objects.map(convertValue) };
+    if (value.__op !== undefined && Array.isArray(value.objects))
+      return { ...value, objects: value.objects.map(convertValue) };
     return value;
   }
   const out: Record<string, unknown> = {};
@@ -215,9 +256,13 @@ function isPlainAlready(raw: Record<string, unknown>): boolean {
 /** One Parse record (REST / dashboard JSON, or Parse's MongoDB export) as create() input. */
 function convertRecord(raw: unknown, path: string): Record<string, unknown> {
   if (!isPlainRecord(raw)) {
-    throw new BackendError('INVALID_VALUE', `${path}: expected a record object, got ${describeValue(raw)}`, {
-      details: { path },
-    });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `${path}: expected a record object, got ${describeValue(raw)}`,
+      {
+        details: { path },
+      },
+    );
   }
   if (isPlainAlready(raw)) return raw;
   const out: Record<string, unknown> = {};
@@ -228,7 +273,11 @@ function convertRecord(raw: unknown, path: string): Record<string, unknown> {
     else if (key === '_updated_at') out.updatedAt = convertValue(value);
     else if (key.startsWith('_p_') && typeof value === 'string' && value.includes('$')) {
       const at = value.indexOf('$');
-      out[key.slice(3)] = { __type: 'Pointer', className: value.slice(0, at), objectId: value.slice(at + 1) };
+      out[key.slice(3)] = {
+        __type: 'Pointer',
+        className: value.slice(0, at),
+        objectId: value.slice(at + 1),
+      };
     } else if (key.startsWith('_')) continue;
     else out[key] = convertValue(value);
   }
@@ -238,9 +287,13 @@ function convertRecord(raw: unknown, path: string): Record<string, unknown> {
 function recordsOf(input: unknown): unknown[] {
   if (Array.isArray(input)) return input;
   if (isPlainRecord(input) && Array.isArray(input.results)) return input.results;
-  throw new BackendError('INVALID_VALUE', `records: expected an array of records or { results: [...] }, got ${describeValue(input)}`, {
-    details: { path: 'records', expected: 'an array' },
-  });
+  throw new BackendError(
+    'INVALID_VALUE',
+    `records: expected an array of records or { results: [...] }, got ${describeValue(input)}`,
+    {
+      details: { path: 'records', expected: 'an array' },
+    },
+  );
 }
 
 /** Imports records in batches, each one transaction (`runBatch`). */
@@ -257,12 +310,19 @@ export async function importParseRecords(
   const onProgress = typeof options.onProgress === 'function' ? options.onProgress : undefined;
   const onConflict = options.onConflict ?? 'error';
   if (onConflict !== 'error' && onConflict !== 'skip' && onConflict !== 'replace') {
-    throw new BackendError('INVALID_VALUE', `options.onConflict: expected "error", "skip" or "replace", got ${describeValue(onConflict)}`, {
-      details: { path: 'options.onConflict' },
-    });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `options.onConflict: expected "error", "skip" or "replace", got ${describeValue(onConflict)}`,
+      {
+        details: { path: 'options.onConflict' },
+      },
+    );
   }
   const records = recordsOf(input);
-  const join = typeof collection === 'string' ? /^_Join:([A-Za-z][A-Za-z0-9_]*):(_?[A-Za-z][A-Za-z0-9_]*)$/.exec(collection) : null;
+  const join =
+    typeof collection === 'string'
+      ? /^_Join:([A-Za-z][A-Za-z0-9_]*):(_?[A-Za-z][A-Za-z0-9_]*)$/.exec(collection)
+      : null;
   if (join === null) assertStorableCollection(collection, 'collection');
   let imported = 0;
   let skipped = 0;
@@ -287,10 +347,18 @@ export async function importParseRecords(
         }
         slice.forEach((row, i) => {
           const path = `records[${start + i}]`;
-          if (!isPlainRecord(row) || !isValidObjectId(row.owningId) || !isValidObjectId(row.relatedId)) {
-            throw new BackendError('INVALID_VALUE', `${path}: expected { owningId, relatedId }, got ${describeValue(row)}`, {
-              details: { path },
-            });
+          if (
+            !isPlainRecord(row) ||
+            !isValidObjectId(row.owningId) ||
+            !isValidObjectId(row.relatedId)
+          ) {
+            throw new BackendError(
+              'INVALID_VALUE',
+              `${path}: expected { owningId, relatedId }, got ${describeValue(row)}`,
+              {
+                details: { path },
+              },
+            );
           }
           store.relateRaw(owner, key, row.owningId, [row.relatedId]);
           related++;
@@ -328,13 +396,18 @@ export async function importParseRecords(
         toCreate.push(record);
         indexes.push(start + i);
       });
-      related = store.createMany(collection, toCreate, { keepTimestamps: true, silent: true }, (k, error) => {
-        const mapped = mapSqliteError(error, { operation: 'importRecords', collection });
-        return new BackendError(mapped.code, `records[${indexes[k]!}]: ${mapped.message}`, {
-          details: { ...mapped.details, record: indexes[k]! },
-          cause: error,
-        });
-      });
+      related = store.createMany(
+        collection,
+        toCreate,
+        { keepTimestamps: true, silent: true },
+        (k, error) => {
+          const mapped = mapSqliteError(error, { operation: 'importRecords', collection });
+          return new BackendError(mapped.code, `records[${indexes[k]!}]: ${mapped.message}`, {
+            details: { ...mapped.details, record: indexes[k]! },
+            cause: error,
+          });
+        },
+      );
       done = toCreate.length;
       return { done, left, related };
     });
@@ -345,4 +418,3 @@ export async function importParseRecords(
   }
   return { imported, skipped, relations };
 }
-

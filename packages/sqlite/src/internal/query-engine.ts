@@ -14,10 +14,16 @@ import {
   type StoredRecord,
   type TableSchema,
 } from '@localbackend/adapter';
-import { compileWhere, parseInclude, parseSelect, parseWhere, prepareQuery } from '@localbackend/query';
+import {
+  compileWhere,
+  parseInclude,
+  parseSelect,
+  parseWhere,
+  prepareQuery,
+} from '@localbackend/query';
 import { quoteIdent } from './identifiers';
 import { decodeRow, tableNotFound, type MutableRecord } from './record-store';
-import type { SchemaStore, TableInfo } from './schema-store';
+import type { TableInfo } from './schema-store';
 import type { SqliteConnection } from './sqlite-connection';
 import { columnDecoder, type ColumnDecoder } from './value-codec';
 
@@ -43,7 +49,11 @@ function pageNumber(value: unknown, path: string, fallback: number): number {
   if (value === undefined || value === null) return fallback;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-    throw invalidQuery(path, `expected a non-negative integer, got ${describeValue(value)}`, 'a non-negative integer');
+    throw invalidQuery(
+      path,
+      `expected a non-negative integer, got ${describeValue(value)}`,
+      'a non-negative integer',
+    );
   }
   return n;
 }
@@ -54,13 +64,11 @@ function pageNumber(value: unknown, path: string, fallback: number): number {
  */
 export class QueryEngine {
   readonly #conn: () => SqliteConnection;
-  readonly #schema: SchemaStore;
   readonly #mode: SchemaMode;
   readonly #limits: QueryLimits;
 
-  constructor(conn: () => SqliteConnection, schema: SchemaStore, mode: SchemaMode, limits: QueryLimits) {
+  constructor(conn: () => SqliteConnection, mode: SchemaMode, limits: QueryLimits) {
     this.#conn = conn;
-    this.#schema = schema;
     this.#mode = mode;
     this.#limits = limits;
   }
@@ -82,12 +90,18 @@ export class QueryEngine {
 
   query(options: QueryOptions, find: (name: string) => TableInfo | undefined): QueryResult {
     const collection = options.collection;
-    const limit = Math.min(pageNumber(options.limit, 'limit', this.#limits.defaultLimit), this.#limits.maxLimit);
+    const limit = Math.min(
+      pageNumber(options.limit, 'limit', this.#limits.defaultLimit),
+      this.#limits.maxLimit,
+    );
     const skip = pageNumber(options.skip, 'skip', 0);
     const table = this.#table(collection, find);
     const schema = table?.schema ?? this.#emptySchema(collection);
     const unknownFields = this.#unknownFields();
-    const includes = options.include === undefined ? [] : parseInclude(options.include, { schema, unknownFields, path: 'include' });
+    const includes =
+      options.include === undefined
+        ? []
+        : parseInclude(options.include, { schema, unknownFields, path: 'include' });
     if (table === undefined) {
       // Validate the query anyway, so that a bad filter is an error even before the first write.
       prepareQuery(
@@ -103,7 +117,10 @@ export class QueryEngine {
         { where: options.where, sort: options.sort, select: options.select, limit, skip },
         { dialect: 'sqlite', table: table.name, schema, unknownFields },
       );
-      const rows = conn.prepare(compiled.sql).all(...compiled.parameters) as Record<string, unknown>[];
+      const rows = conn.prepare(compiled.sql).all(...compiled.parameters) as Record<
+        string,
+        unknown
+      >[];
       results = rows.map((row) => decodeRow(table, row));
       if (includes.length > 0) this.#include(table, results, includes, find);
     }
@@ -116,7 +133,12 @@ export class QueryEngine {
     if (table === undefined) {
       prepareQuery(
         { where: options.where, count: true },
-        { dialect: 'sqlite', table: options.collection, schema: this.#emptySchema(options.collection), unknownFields: 'missing' },
+        {
+          dialect: 'sqlite',
+          table: options.collection,
+          schema: this.#emptySchema(options.collection),
+          unknownFields: 'missing',
+        },
       );
       return 0;
     }
@@ -126,23 +148,42 @@ export class QueryEngine {
   #countCompiled(table: TableInfo, where: unknown): number {
     const compiled = prepareQuery(
       { where, count: true },
-      { dialect: 'sqlite', table: table.name, schema: table.schema, unknownFields: this.#unknownFields() },
+      {
+        dialect: 'sqlite',
+        table: table.name,
+        schema: table.schema,
+        unknownFields: this.#unknownFields(),
+      },
     );
-    const row = this.#conn().prepare(compiled.sql).get(...compiled.parameters) as { count: number } | undefined;
+    const row = this.#conn()
+      .prepare(compiled.sql)
+      .get(...compiled.parameters) as { count: number } | undefined;
     return Number(row?.count ?? 0);
   }
 
-  fetch(options: FetchOptions, table: TableInfo, row: Record<string, unknown>, find: (name: string) => TableInfo | undefined): StoredRecord {
+  fetch(
+    options: FetchOptions,
+    table: TableInfo,
+    row: Record<string, unknown>,
+    find: (name: string) => TableInfo | undefined,
+  ): StoredRecord {
     const record = decodeRow(table, row);
     const unknownFields = this.#unknownFields();
     if (options.include !== undefined) {
-      const includes = parseInclude(options.include, { schema: table.schema, unknownFields, path: 'include' });
+      const includes = parseInclude(options.include, {
+        schema: table.schema,
+        unknownFields,
+        path: 'include',
+      });
       if (includes.length > 0) this.#include(table, [record], includes, find);
     }
     if (options.select !== undefined) {
-      const keep = new Set(parseSelect(options.select, { schema: table.schema, unknownFields, path: 'select' }));
+      const keep = new Set(
+        parseSelect(options.select, { schema: table.schema, unknownFields, path: 'select' }),
+      );
       for (const key of Object.keys(record)) {
-        if (key !== 'objectId' && key !== 'createdAt' && key !== 'updatedAt' && !keep.has(key)) delete record[key];
+        if (key !== 'objectId' && key !== 'createdAt' && key !== 'updatedAt' && !keep.has(key))
+          delete record[key];
       }
     }
     return record;
@@ -161,7 +202,10 @@ export class QueryEngine {
     for (const path of paths) {
       if (path.length === 0) continue;
       if (path.length + depth > MAX_INCLUDE_DEPTH) {
-        throw invalidQuery('include', `include paths may be at most ${MAX_INCLUDE_DEPTH} levels deep`);
+        throw invalidQuery(
+          'include',
+          `include paths may be at most ${MAX_INCLUDE_DEPTH} levels deep`,
+        );
       }
       const [head, ...rest] = path as [string, ...string[]];
       const list = byKey.get(head) ?? [];
@@ -170,7 +214,8 @@ export class QueryEngine {
     }
     for (const [key, rest] of byKey) {
       const column = table.columns.get(key);
-      if (column === undefined || column.type !== 'Pointer' || column.targetClass === undefined) continue;
+      if (column === undefined || column.type !== 'Pointer' || column.targetClass === undefined)
+        continue;
       const target = find(column.targetClass);
       if (target === undefined) continue;
       const ids = new Set<string>();
@@ -180,7 +225,9 @@ export class QueryEngine {
       }
       if (ids.size === 0) continue;
       const rows = this.#conn()
-        .prepare(`SELECT * FROM ${quoteIdent(target.name)} WHERE "objectId" IN (SELECT value FROM json_each(?))`)
+        .prepare(
+          `SELECT * FROM ${quoteIdent(target.name)} WHERE "objectId" IN (SELECT value FROM json_each(?))`,
+        )
         .all(JSON.stringify([...ids])) as Record<string, unknown>[];
       const included = new Map<string, MutableRecord>();
       for (const row of rows) included.set(row.objectId as string, decodeRow(target, row));
@@ -197,40 +244,76 @@ export class QueryEngine {
 
   // ---- aggregates --------------------------------------------------------------------------------
 
-  #whereFragment(table: TableInfo, where: unknown): { sql: string; parameters: readonly unknown[] } {
+  #whereFragment(
+    table: TableInfo,
+    where: unknown,
+  ): { sql: string; parameters: readonly unknown[] } {
     if (where === undefined || where === null) return { sql: '1', parameters: [] };
-    const node = parseWhere(where, { schema: table.schema, unknownFields: this.#unknownFields(), path: 'where' });
+    const node = parseWhere(where, {
+      schema: table.schema,
+      unknownFields: this.#unknownFields(),
+      path: 'where',
+    });
     return compileWhere(node, { dialect: 'sqlite', table: table.name, schema: table.schema });
   }
 
-  #column(table: TableInfo | undefined, field: unknown, path: string): { name: string; type: string; decode: ColumnDecoder } | undefined {
+  #column(
+    table: TableInfo | undefined,
+    field: unknown,
+    path: string,
+  ): { name: string; type: string; decode: ColumnDecoder } | undefined {
     if (typeof field !== 'string' || field === '') {
-      throw invalidQuery(path, `expected a field name, got ${describeValue(field)}`, 'a field name');
+      throw invalidQuery(
+        path,
+        `expected a field name, got ${describeValue(field)}`,
+        'a field name',
+      );
     }
     if (field === 'objectId' || field === 'createdAt' || field === 'updatedAt') {
-      return { name: field, type: field === 'objectId' ? 'String' : 'Date', decode: SYSTEM_DECODER };
+      return {
+        name: field,
+        type: field === 'objectId' ? 'String' : 'Date',
+        decode: SYSTEM_DECODER,
+      };
     }
     const column = table?.columns.get(field);
     if (column === undefined) {
-      if (this.#mode === 'strict' || (table !== undefined && !/^[A-Za-z][A-Za-z0-9_]*$/.test(field))) {
-        throw new BackendError('INVALID_FIELD_NAME', `${path}: the collection has no field ${describeValue(field)}`, {
-          details: { path, received: describeValue(field) },
-        });
+      if (
+        this.#mode === 'strict' ||
+        (table !== undefined && !/^[A-Za-z][A-Za-z0-9_]*$/.test(field))
+      ) {
+        throw new BackendError(
+          'INVALID_FIELD_NAME',
+          `${path}: the collection has no field ${describeValue(field)}`,
+          {
+            details: { path, received: describeValue(field) },
+          },
+        );
       }
       return undefined;
     }
     if (column.type === 'Relation') {
-      throw new BackendError('TYPE_MISMATCH', `${path}: "${field}" is a Relation field; it has no stored value`, {
-        details: { path, expected: 'a stored field' },
-      });
+      throw new BackendError(
+        'TYPE_MISMATCH',
+        `${path}: "${field}" is a Relation field; it has no stored value`,
+        {
+          details: { path, expected: 'a stored field' },
+        },
+      );
     }
     return { name: column.name, type: column.type, decode: columnDecoder(column.type) };
   }
 
-  aggregate(options: AggregateOptions, find: (name: string) => TableInfo | undefined): Record<string, unknown> {
+  aggregate(
+    options: AggregateOptions,
+    find: (name: string) => TableInfo | undefined,
+  ): Record<string, unknown> {
     const specs = options.aggregates;
     if (!isPlainRecord(specs) || Object.keys(specs).length === 0) {
-      throw invalidQuery('aggregates', `expected { name: { sum | avg | min | max | distinct: field } }, got ${describeValue(specs)}`);
+      throw invalidQuery(
+        'aggregates',
+        `expected { name: { sum | avg | min | max | distinct: field } }, got ${describeValue(specs)}`,
+      );
     }
     const table = this.#table(options.collection, find);
     const where = table === undefined ? undefined : this.#whereFragment(table, options.where);
@@ -240,28 +323,55 @@ export class QueryEngine {
     Object.keys(specs).forEach((name, i) => {
       const path = `aggregates.${name}`;
       if (!/^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/.test(name) || PROTOTYPE_NAMES.has(name)) {
-        throw invalidQuery(path, `${describeValue(name)} is not a valid aggregate name`, 'a name like total');
+        throw invalidQuery(
+          path,
+          `${describeValue(name)} is not a valid aggregate name`,
+          'a name like total',
+        );
       }
       const spec = specs[name];
       if (!isPlainRecord(spec) || Object.keys(spec).length !== 1) {
-        throw invalidQuery(path, `expected exactly one of { sum | avg | min | max | distinct: field }, got ${describeValue(spec)}`);
+        throw invalidQuery(
+          path,
+          `expected exactly one of { sum | avg | min | max | distinct: field }, got ${describeValue(spec)}`,
+        );
       }
       const fn = Object.keys(spec)[0]!;
       if (!['sum', 'avg', 'min', 'max', 'distinct'].includes(fn)) {
-        throw new BackendError('UNKNOWN_OPERATOR', `${path}.${fn}: unknown aggregate; expected sum, avg, min, max or distinct`, {
-          details: { path: `${path}.${fn}`, expected: 'sum | avg | min | max | distinct' },
-        });
+        throw new BackendError(
+          'UNKNOWN_OPERATOR',
+          `${path}.${fn}: unknown aggregate; expected sum, avg, min, max or distinct`,
+          {
+            details: { path: `${path}.${fn}`, expected: 'sum | avg | min | max | distinct' },
+          },
+        );
       }
       const column = this.#column(table, (spec as Record<string, unknown>)[fn], `${path}.${fn}`);
       if ((fn === 'sum' || fn === 'avg') && column !== undefined && column.type !== 'Number') {
-        throw new BackendError('TYPE_MISMATCH', `${path}.${fn}: ${fn} needs a Number field, but "${column.name}" is a ${column.type}`, {
-          details: { path: `${path}.${fn}`, expected: 'a Number field', received: column.type },
-        });
+        throw new BackendError(
+          'TYPE_MISMATCH',
+          `${path}.${fn}: ${fn} needs a Number field, but "${column.name}" is a ${column.type}`,
+          {
+            details: { path: `${path}.${fn}`, expected: 'a Number field', received: column.type },
+          },
+        );
       }
-      if ((fn === 'min' || fn === 'max') && column !== undefined && !['Number', 'Date', 'String', 'Boolean'].includes(column.type)) {
-        throw new BackendError('TYPE_MISMATCH', `${path}.${fn}: ${fn} needs a Number, Date, String or Boolean field, but "${column.name}" is a ${column.type}`, {
-          details: { path: `${path}.${fn}`, expected: 'a comparable field', received: column.type },
-        });
+      if (
+        (fn === 'min' || fn === 'max') &&
+        column !== undefined &&
+        !['Number', 'Date', 'String', 'Boolean'].includes(column.type)
+      ) {
+        throw new BackendError(
+          'TYPE_MISMATCH',
+          `${path}.${fn}: ${fn} needs a Number, Date, String or Boolean field, but "${column.name}" is a ${column.type}`,
+          {
+            details: {
+              path: `${path}.${fn}`,
+              expected: 'a comparable field',
+              received: column.type,
+            },
+          },
+        );
       }
       if (column === undefined || table === undefined || where === undefined) {
         out[name] = fn === 'sum' ? 0 : fn === 'distinct' ? [] : null;
@@ -295,7 +405,8 @@ export class QueryEngine {
     const table = this.#table(options.collection, find);
     const column = this.#column(table, options.field, 'field');
     if (table === undefined || column === undefined) {
-      if (table === undefined) this.#whereFragment({ ...this.#fakeTable(options.collection) }, options.where);
+      if (table === undefined)
+        this.#whereFragment({ ...this.#fakeTable(options.collection) }, options.where);
       return [];
     }
     return this.#distinctValues(table, column, this.#whereFragment(table, options.where));
@@ -322,7 +433,9 @@ export class QueryEngine {
   ): unknown[] {
     const col = quoteIdent(column.name);
     const values = this.#conn()
-      .prepare(`SELECT DISTINCT ${col} AS v FROM ${quoteIdent(table.name)} WHERE (${where.sql}) AND ${col} IS NOT NULL ORDER BY ${col}`)
+      .prepare(
+        `SELECT DISTINCT ${col} AS v FROM ${quoteIdent(table.name)} WHERE (${where.sql}) AND ${col} IS NOT NULL ORDER BY ${col}`,
+      )
       .pluck()
       .all(...where.parameters);
     return values.map((v) => column.decode(v));

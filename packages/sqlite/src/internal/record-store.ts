@@ -31,7 +31,10 @@ import {
 } from './value-codec';
 
 /** A record under construction (mutable until returned). */
-export type MutableRecord = { objectId: string; createdAt: string; updatedAt: string } & Record<string, unknown>;
+export type MutableRecord = { objectId: string; createdAt: string; updatedAt: string } & Record<
+  string,
+  unknown
+>;
 
 /** Where a write collects its change events (emitted after the commit). */
 export interface WriteScope {
@@ -71,8 +74,18 @@ function sameShape(a: Built, b: Built): boolean {
 }
 
 type Planned =
-  | { readonly name: string; readonly path: string; readonly value: FieldValue; readonly op?: undefined }
-  | { readonly name: string; readonly path: string; readonly op: FieldOperation; readonly value?: undefined };
+  | {
+      readonly name: string;
+      readonly path: string;
+      readonly value: FieldValue;
+      readonly op?: undefined;
+    }
+  | {
+      readonly name: string;
+      readonly path: string;
+      readonly op: FieldOperation;
+      readonly value?: undefined;
+    };
 
 interface Plan {
   readonly fields: Planned[];
@@ -150,7 +163,8 @@ export class RecordStore {
 
   /** The raw stored row of a record. */
   row(table: TableInfo, objectId: string): Record<string, unknown> | undefined {
-    return this.#conn().prepare(table.selectByIdSql).get(objectId) as Record<string, unknown> | undefined;
+    return this.#conn().prepare(table.selectByIdSql).get(objectId) as
+      Record<string, unknown> | undefined;
   }
 
   // ---- create ----------------------------------------------------------------------------------
@@ -164,12 +178,18 @@ export class RecordStore {
   ): StoredRecord {
     const built = this.#build(collection, data, explicitId, extras);
     this.#insert(built, 0, 1, [built]);
-    for (const { column, ids } of built.relationOps) this.#relate(built.table.name, column.name, built.objectId, ids, true);
+    for (const { column, ids } of built.relationOps)
+      this.#relate(built.table.name, column.name, built.objectId, ids, true);
     const row: Record<string, unknown> = {};
     for (let i = 0; i < built.names.length; i++) row[built.names[i]!] = built.values[i];
     const record = decodeRow(built.table, row);
     if (extras.silent !== true) {
-      scope.events.push({ type: 'create', collection: built.table.name, objectId: built.objectId, object: record });
+      scope.events.push({
+        type: 'create',
+        collection: built.table.name,
+        objectId: built.objectId,
+        object: record,
+      });
     }
     return record;
   }
@@ -221,10 +241,14 @@ export class RecordStore {
       } catch (error) {
         throw wrap(i, error);
       }
-      if (pending.length > 0 && (pending.length >= maxRows || !sameShape(built, pending[0]!))) flush();
+      if (pending.length > 0 && (pending.length >= maxRows || !sameShape(built, pending[0]!)))
+        flush();
       if (pending.length === 0) {
         firstIndex = i;
-        maxRows = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_BOUND_PARAMETERS / built.names.length)));
+        maxRows = Math.max(
+          1,
+          Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_BOUND_PARAMETERS / built.names.length)),
+        );
       }
       pending.push(built);
     }
@@ -272,7 +296,9 @@ export class RecordStore {
           case 'AddUnique':
             expectType(column, 'Array', field.path, op.__op);
             encoded = JSON.stringify(
-              op.__op === 'Add' ? op.objects.map((v) => encodeParseValue(v)) : uniqueValues(op.objects, []),
+              op.__op === 'Add'
+                ? op.objects.map((v) => encodeParseValue(v))
+                : uniqueValues(op.objects, []),
             );
             break;
           case 'Remove':
@@ -343,10 +369,14 @@ export class RecordStore {
     } catch (error) {
       if (count === 1 && sqliteCode(error) === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         const objectId = all[start]!.objectId;
-        throw new BackendError('DUPLICATE_VALUE', `${shape.table.name}/${objectId}: a record with this objectId already exists`, {
-          cause: error,
-          details: { path: 'objectId', received: objectId },
-        });
+        throw new BackendError(
+          'DUPLICATE_VALUE',
+          `${shape.table.name}/${objectId}: a record with this objectId already exists`,
+          {
+            cause: error,
+            details: { path: 'objectId', received: objectId },
+          },
+        );
       }
       throw error;
     }
@@ -426,7 +456,8 @@ export class RecordStore {
         }
       }
       if (encoded === undefined) continue;
-      if (encoded === null && column.required === true) throw requiredField(collection, column.name);
+      if (encoded === null && column.required === true)
+        throw requiredField(collection, column.name);
       next[field.name] = encoded;
       if (!changed.includes(field.name)) changed.push(field.name);
     }
@@ -439,7 +470,8 @@ export class RecordStore {
         `UPDATE ${quoteIdent(table.name)} SET ${sets.map((n) => `${quoteIdent(n)} = ?`).join(', ')} WHERE "objectId" = ?`,
       )
       .run(...sets.map((n) => next[n] as SqlValue), objectId);
-    for (const { column, ids, add } of relationOps) this.#relate(table.name, column.name, objectId, ids, add);
+    for (const { column, ids, add } of relationOps)
+      this.#relate(table.name, column.name, objectId, ids, add);
     const previous = decodeRow(table, current);
     const record = decodeRow(table, next);
     scope.events.push({ type: 'save', collection: table.name, objectId, object: record, previous });
@@ -455,17 +487,28 @@ export class RecordStore {
     const conn = this.#conn();
     conn.prepare(`DELETE FROM ${quoteIdent(table.name)} WHERE "objectId" = ?`).run(objectId);
     for (const relation of table.relations) {
-      conn.prepare(`DELETE FROM ${quoteIdent(junctionTable(table.name, relation.name))} WHERE "owningId" = ?`).run(objectId);
+      conn
+        .prepare(
+          `DELETE FROM ${quoteIdent(junctionTable(table.name, relation.name))} WHERE "owningId" = ?`,
+        )
+        .run(objectId);
     }
     for (const other of this.#schema.tables()) {
       for (const relation of other.relations) {
         if (relation.targetClass !== table.name) continue;
         conn
-          .prepare(`DELETE FROM ${quoteIdent(junctionTable(other.name, relation.name))} WHERE "relatedId" = ?`)
+          .prepare(
+            `DELETE FROM ${quoteIdent(junctionTable(other.name, relation.name))} WHERE "relatedId" = ?`,
+          )
           .run(objectId);
       }
     }
-    scope.events.push({ type: 'delete', collection: table.name, objectId, object: decodeRow(table, current) });
+    scope.events.push({
+      type: 'delete',
+      collection: table.name,
+      objectId,
+      object: decodeRow(table, current),
+    });
   }
 
   // ---- relations -------------------------------------------------------------------------------
@@ -497,15 +540,25 @@ export class RecordStore {
       column = table.columns.get(key)!;
     }
     if (column.type !== 'Relation') {
-      throw new BackendError('TYPE_MISMATCH', `key: "${collection}.${key}" is a ${column.type} field, not a Relation`, {
-        details: { path: 'key', expected: 'a Relation field', received: column.type },
-      });
+      throw new BackendError(
+        'TYPE_MISMATCH',
+        `key: "${collection}.${key}" is a ${column.type} field, not a Relation`,
+        {
+          details: { path: 'key', expected: 'a Relation field', received: column.type },
+        },
+      );
     }
     if (targetClass !== undefined && targetClass !== column.targetClass) {
       throw new BackendError(
         'TYPE_MISMATCH',
         `targetClass: "${collection}.${key}" relates to ${column.targetClass ?? '?'}, not ${targetClass}`,
-        { details: { path: 'targetClass', expected: column.targetClass ?? '', received: targetClass } },
+        {
+          details: {
+            path: 'targetClass',
+            expected: column.targetClass ?? '',
+            received: targetClass,
+          },
+        },
       );
     }
     const current = this.row(table, objectId);
@@ -530,7 +583,13 @@ export class RecordStore {
     this.#relate(collection, key, owningId, ids, true);
   }
 
-  #relate(collection: string, key: string, owningId: string, ids: readonly string[], add: boolean): void {
+  #relate(
+    collection: string,
+    key: string,
+    owningId: string,
+    ids: readonly string[],
+    add: boolean,
+  ): void {
     if (ids.length === 0) return;
     const junction = quoteIdent(junctionTable(collection, key));
     const statement = this.#conn().prepare(
@@ -588,7 +647,13 @@ export class RecordStore {
       throw new BackendError(
         'PAYLOAD_TOO_LARGE',
         `${path}: the record would take about ${total} bytes; the limit is ${this.#options.maxRecordBytes} bytes (maxRecordBytes)`,
-        { details: { path, expected: `at most ${this.#options.maxRecordBytes} bytes`, received: `${total} bytes` } },
+        {
+          details: {
+            path,
+            expected: `at most ${this.#options.maxRecordBytes} bytes`,
+            received: `${total} bytes`,
+          },
+        },
       );
     }
   }
@@ -606,7 +671,9 @@ function inferFor(field: Planned): ColumnDefinition | undefined {
     case 'AddRelation':
     case 'RemoveRelation': {
       const first = field.op.objects[0];
-      return first === undefined ? undefined : { name: field.name, type: 'Relation', targetClass: first.className };
+      return first === undefined
+        ? undefined
+        : { name: field.name, type: 'Relation', targetClass: first.className };
     }
     case 'Delete':
       return undefined;
@@ -616,15 +683,23 @@ function inferFor(field: Planned): ColumnDefinition | undefined {
 /** Splits incoming data into validated fields (system keys set aside). */
 function planFields(data: unknown, path: string): Plan {
   if (!isPlainRecord(data)) {
-    throw new BackendError('INVALID_VALUE', `${path}: expected an object of fields, got ${describeValue(data)}`, {
-      details: { path, expected: 'an object', received: describeValue(data) },
-    });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `${path}: expected an object of fields, got ${describeValue(data)}`,
+      {
+        details: { path, expected: 'an object', received: describeValue(data) },
+      },
+    );
   }
   const keys = Object.keys(data);
   if (keys.length > MAX_COLUMNS + 8) {
-    throw new BackendError('RESOURCE_LIMIT', `${path}: at most ${MAX_COLUMNS} fields per record, got ${keys.length}`, {
-      details: { path, expected: `at most ${MAX_COLUMNS} fields` },
-    });
+    throw new BackendError(
+      'RESOURCE_LIMIT',
+      `${path}: at most ${MAX_COLUMNS} fields per record, got ${keys.length}`,
+      {
+        details: { path, expected: `at most ${MAX_COLUMNS} fields` },
+      },
+    );
   }
   const fields: Planned[] = [];
   let objectId: unknown;
@@ -652,13 +727,15 @@ function planFields(data: unknown, path: string): Plan {
       if (VALID_FIELD_NAMES.size > 10_000) VALID_FIELD_NAMES.clear();
       VALID_FIELD_NAMES.add(name);
     }
-    if (isFieldOperation(raw)) fields.push({ name, path: fieldPath, op: decodeParseOperation(raw, fieldPath) });
+    if (isFieldOperation(raw))
+      fields.push({ name, path: fieldPath, op: decodeParseOperation(raw, fieldPath) });
     else fields.push({ name, path: fieldPath, value: normalizeValue(raw, fieldPath) });
   }
   return { fields, objectId, createdAt, updatedAt };
 }
 
-const CANONICAL_ISO = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+const CANONICAL_ISO =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
 function timestamp(value: unknown, path: string): string | undefined {
   if (value === undefined || value === null) return undefined;
@@ -666,33 +743,59 @@ function timestamp(value: unknown, path: string): string | undefined {
   const raw = isPlainRecord(value) && value.__type === 'Date' ? value.iso : value;
   const date = raw instanceof Date ? raw : parseIsoDate(raw);
   if (date === undefined || Number.isNaN(date.getTime())) {
-    throw new BackendError('INVALID_VALUE', `${path}: expected an ISO-8601 date, got ${describeValue(value)}`, {
-      details: { path, expected: 'an ISO-8601 date' },
-    });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `${path}: expected an ISO-8601 date, got ${describeValue(value)}`,
+      {
+        details: { path, expected: 'an ISO-8601 date' },
+      },
+    );
   }
   return date.toISOString();
 }
 
-function expectType(column: ColumnDefinition, type: ColumnDefinition['type'], path: string, op: string): void {
+function expectType(
+  column: ColumnDefinition,
+  type: ColumnDefinition['type'],
+  path: string,
+  op: string,
+): void {
   if (column.type !== type) {
-    throw new BackendError('TYPE_MISMATCH', `${path}: ${op} needs a ${type} field, but "${column.name}" is a ${column.type}`, {
-      details: { path, expected: `a ${type} field`, received: column.type },
-    });
+    throw new BackendError(
+      'TYPE_MISMATCH',
+      `${path}: ${op} needs a ${type} field, but "${column.name}" is a ${column.type}`,
+      {
+        details: { path, expected: `a ${type} field`, received: column.type },
+      },
+    );
   }
 }
 
-function relationIds(column: ColumnDefinition, objects: readonly { className: string; objectId: string }[], path: string): string[] {
+function relationIds(
+  column: ColumnDefinition,
+  objects: readonly { className: string; objectId: string }[],
+  path: string,
+): string[] {
   if (column.type !== 'Relation') {
-    throw new BackendError('TYPE_MISMATCH', `${path}: relation operations need a Relation field, but "${column.name}" is a ${column.type}`, {
-      details: { path, expected: 'a Relation field', received: column.type },
-    });
+    throw new BackendError(
+      'TYPE_MISMATCH',
+      `${path}: relation operations need a Relation field, but "${column.name}" is a ${column.type}`,
+      {
+        details: { path, expected: 'a Relation field', received: column.type },
+      },
+    );
   }
   return objects.map((pointer, i) => {
     if (pointer.className !== column.targetClass) {
       throw new BackendError(
         'TYPE_MISMATCH',
         `${path}.objects[${i}]: "${column.name}" relates to ${column.targetClass ?? '?'}, got a Pointer to ${pointer.className}`,
-        { details: { path: `${path}.objects[${i}]`, expected: `a Pointer to ${column.targetClass ?? '?'}` } },
+        {
+          details: {
+            path: `${path}.objects[${i}]`,
+            expected: `a Pointer to ${column.targetClass ?? '?'}`,
+          },
+        },
       );
     }
     return pointer.objectId;
@@ -740,18 +843,26 @@ export function unknownField(collection: string, field: string, path: string): B
 }
 
 function requiredField(collection: string, field: string): BackendError {
-  return new BackendError('REQUIRED_FIELD', `data.${field}: the field "${collection}.${field}" is required`, {
-    details: { path: `data.${field}` },
-  });
+  return new BackendError(
+    'REQUIRED_FIELD',
+    `data.${field}: the field "${collection}.${field}" is required`,
+    {
+      details: { path: `data.${field}` },
+    },
+  );
 }
 
 /** Validates a list of objectIds (`targetObjectId` of relation calls). */
 export function objectIdList(value: unknown, path: string): string[] {
   const list = typeof value === 'string' ? [value] : value;
   if (!Array.isArray(list)) {
-    throw new BackendError('INVALID_VALUE', `${path}: expected an objectId or an array of objectIds, got ${describeValue(value)}`, {
-      details: { path, expected: 'objectIds' },
-    });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `${path}: expected an objectId or an array of objectIds, got ${describeValue(value)}`,
+      {
+        details: { path, expected: 'objectIds' },
+      },
+    );
   }
   return list.map((id: unknown, i) => {
     if (!isValidObjectId(id)) assertObjectId(id, `${path}[${i}]`);

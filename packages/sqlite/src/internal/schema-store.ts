@@ -78,7 +78,11 @@ function buildInfo(schema: TableSchema, position: number): TableInfo {
 }
 
 function conflict(message: string, path?: string): BackendError {
-  return new BackendError('SCHEMA_CONFLICT', message, path === undefined ? {} : { details: { path } });
+  return new BackendError(
+    'SCHEMA_CONFLICT',
+    message,
+    path === undefined ? {} : { details: { path } },
+  );
 }
 
 /**
@@ -114,7 +118,9 @@ export class SchemaStore {
   load(): void {
     const conn = this.#conn();
     const rows = conn
-      .prepare(`SELECT "name", "position", "definition" FROM ${quoteIdent(SCHEMA_TABLE)} ORDER BY "position"`)
+      .prepare(
+        `SELECT "name", "position", "definition" FROM ${quoteIdent(SCHEMA_TABLE)} ORDER BY "position"`,
+      )
       .all() as { name: string; position: number; definition: string }[];
     const tables = new Map<string, TableInfo>();
     const lower = new Map<string, string>();
@@ -123,7 +129,9 @@ export class SchemaStore {
       try {
         schema = normalizeTable(JSON.parse(row.definition) as unknown, `_schema.${row.name}`);
       } catch (error) {
-        throw new BackendError('INTERNAL', `The stored schema of "${row.name}" is unreadable`, { cause: error });
+        throw new BackendError('INTERNAL', `The stored schema of "${row.name}" is unreadable`, {
+          cause: error,
+        });
       }
       tables.set(schema.name, buildInfo(schema, row.position));
       lower.set(schema.name.toLowerCase(), schema.name);
@@ -164,7 +172,10 @@ export class SchemaStore {
   /** The schema as `getSchema()` returns it. */
   definition(includeSystem: boolean): SchemaDefinition {
     const version = Number(
-      this.#conn().prepare(`SELECT "value" FROM ${quoteIdent(META_TABLE)} WHERE "key" = 'schemaVersion'`).pluck().get() ?? 0,
+      this.#conn()
+        .prepare(`SELECT "value" FROM ${quoteIdent(META_TABLE)} WHERE "key" = 'schemaVersion'`)
+        .pluck()
+        .get() ?? 0,
     );
     return {
       version,
@@ -190,7 +201,10 @@ export class SchemaStore {
           return other !== undefined && sameColumnShape(c, other);
         });
       if (same) return false;
-      throw conflict(`createTable: the collection "${schema.name}" already exists with different columns`, 'name');
+      throw conflict(
+        `createTable: the collection "${schema.name}" already exists with different columns`,
+        'name',
+      );
     }
     const clash = this.#lower.get(schema.name.toLowerCase());
     if (clash !== undefined) {
@@ -205,7 +219,9 @@ export class SchemaStore {
       `"objectId" TEXT PRIMARY KEY NOT NULL`,
       `"createdAt" TEXT NOT NULL`,
       `"updatedAt" TEXT NOT NULL`,
-      ...schema.columns.filter((c) => c.type !== 'Relation').map((c) => `${quoteIdent(c.name)} ${SQLITE_TYPES[c.type]}`),
+      ...schema.columns
+        .filter((c) => c.type !== 'Relation')
+        .map((c) => `${quoteIdent(c.name)} ${SQLITE_TYPES[c.type]}`),
     ];
     conn.exec(`CREATE TABLE ${quoteIdent(schema.name)} (${defs.join(', ')})`);
     conn.exec(
@@ -214,7 +230,10 @@ export class SchemaStore {
     );
     for (const column of schema.columns) this.#createColumnExtras(schema.name, column);
     const position =
-      ((conn.prepare(`SELECT MAX("position") FROM ${quoteIdent(SCHEMA_TABLE)}`).pluck().get() as number | null) ?? 0) + 1;
+      ((conn
+        .prepare(`SELECT MAX("position") FROM ${quoteIdent(SCHEMA_TABLE)}`)
+        .pluck()
+        .get() as number | null) ?? 0) + 1;
     this.#store(schema, position);
     if (schema.columns.some((c) => c.textIndex === true)) this.#rebuildFts(schema.name);
     return true;
@@ -239,14 +258,20 @@ export class SchemaStore {
       );
     }
     if (table.schema.columns.length >= MAX_COLUMNS) {
-      throw new BackendError('RESOURCE_LIMIT', `addColumn: "${tableName}" already has the maximum of ${MAX_COLUMNS} columns`, {
-        details: { path: column.name },
-      });
+      throw new BackendError(
+        'RESOURCE_LIMIT',
+        `addColumn: "${tableName}" already has the maximum of ${MAX_COLUMNS} columns`,
+        {
+          details: { path: column.name },
+        },
+      );
     }
     this.#checkJunctionNames(tableName, [column]);
     const conn = this.#conn();
     if (column.type !== 'Relation') {
-      conn.exec(`ALTER TABLE ${quoteIdent(tableName)} ADD COLUMN ${quoteIdent(column.name)} ${SQLITE_TYPES[column.type]}`);
+      conn.exec(
+        `ALTER TABLE ${quoteIdent(tableName)} ADD COLUMN ${quoteIdent(column.name)} ${SQLITE_TYPES[column.type]}`,
+      );
     }
     this.#createColumnExtras(tableName, column);
     this.#store({ name: tableName, columns: [...table.schema.columns, column] }, table.position);
@@ -259,9 +284,13 @@ export class SchemaStore {
     const table = this.#require(tableName);
     const column = table.columns.get(columnName);
     if (column === undefined) {
-      throw new BackendError('INVALID_FIELD_NAME', `deleteColumn: the collection "${tableName}" has no column "${columnName}"`, {
-        details: { path: columnName },
-      });
+      throw new BackendError(
+        'INVALID_FIELD_NAME',
+        `deleteColumn: the collection "${tableName}" has no column "${columnName}"`,
+        {
+          details: { path: columnName },
+        },
+      );
     }
     const conn = this.#conn();
     if (column.textIndex === true) this.#dropFts(tableName);
@@ -276,7 +305,8 @@ export class SchemaStore {
     }
     const columns = table.schema.columns.filter((c) => c.name !== columnName);
     this.#store({ name: tableName, columns }, table.position);
-    if (column.textIndex === true && columns.some((c) => c.textIndex === true)) this.#rebuildFts(tableName);
+    if (column.textIndex === true && columns.some((c) => c.textIndex === true))
+      this.#rebuildFts(tableName);
   }
 
   /** Deletes a collection with its data, junction tables and FTS index. */
@@ -318,7 +348,11 @@ export class SchemaStore {
     const addedIndex = merged.indexed === true && existing.indexed !== true;
     const addedUnique = merged.unique === true && existing.unique !== true;
     const addedText = merged.textIndex === true && existing.textIndex !== true;
-    if (addedIndex || addedUnique) this.#createColumnExtras(table.name, { ...merged, ...(addedIndex ? {} : { indexed: false }) });
+    if (addedIndex || addedUnique)
+      this.#createColumnExtras(table.name, {
+        ...merged,
+        ...(addedIndex ? {} : { indexed: false }),
+      });
     const columns = table.schema.columns.map((c) => (c.name === existing.name ? merged : c));
     this.#store({ name: table.name, columns }, table.position);
     if (addedText) this.#rebuildFts(table.name);
@@ -338,10 +372,14 @@ export class SchemaStore {
       return;
     }
     if (column.unique === true) {
-      conn.exec(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(indexName(tableName, column.name, true))} ON ${table} (${col})`);
+      conn.exec(
+        `CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(indexName(tableName, column.name, true))} ON ${table} (${col})`,
+      );
     }
     if (column.type === 'Pointer' || column.indexed === true) {
-      conn.exec(`CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(tableName, column.name))} ON ${table} (${col})`);
+      conn.exec(
+        `CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(tableName, column.name))} ON ${table} (${col})`,
+      );
     }
   }
 
@@ -349,7 +387,10 @@ export class SchemaStore {
     const existing = new Map<string, string>();
     for (const table of this.#tables.values()) {
       for (const relation of table.relations) {
-        existing.set(junctionTable(table.name, relation.name).toLowerCase(), `${table.name}.${relation.name}`);
+        existing.set(
+          junctionTable(table.name, relation.name).toLowerCase(),
+          `${table.name}.${relation.name}`,
+        );
       }
     }
     for (const column of columns) {
@@ -378,7 +419,9 @@ export class SchemaStore {
   #rebuildFts(tableName: string): void {
     this.#dropFts(tableName);
     const table = this.#tables.get(tableName);
-    const columns = (table?.schema.columns ?? []).filter((c) => c.textIndex === true).map((c) => quoteIdent(c.name));
+    const columns = (table?.schema.columns ?? [])
+      .filter((c) => c.textIndex === true)
+      .map((c) => quoteIdent(c.name));
     if (columns.length === 0) return;
     const fts = quoteIdent(ftsTable(tableName));
     const content = quoteIdent(tableName);
@@ -397,9 +440,14 @@ export class SchemaStore {
   }
 
   #store(schema: TableSchema, position: number): void {
-    const frozen: TableSchema = Object.freeze({ name: schema.name, columns: Object.freeze([...schema.columns]) });
+    const frozen: TableSchema = Object.freeze({
+      name: schema.name,
+      columns: Object.freeze([...schema.columns]),
+    });
     this.#conn()
-      .prepare(`INSERT OR REPLACE INTO ${quoteIdent(SCHEMA_TABLE)} ("name", "position", "definition") VALUES (?, ?, ?)`)
+      .prepare(
+        `INSERT OR REPLACE INTO ${quoteIdent(SCHEMA_TABLE)} ("name", "position", "definition") VALUES (?, ?, ?)`,
+      )
       .run(frozen.name, position, JSON.stringify(frozen));
     this.#tables.set(frozen.name, buildInfo(frozen, position));
     this.#lower.set(frozen.name.toLowerCase(), frozen.name);
@@ -409,7 +457,9 @@ export class SchemaStore {
 
   #bumpVersion(): void {
     this.#conn()
-      .prepare(`UPDATE ${quoteIdent(META_TABLE)} SET "value" = CAST(CAST("value" AS INTEGER) + 1 AS TEXT) WHERE "key" = 'schemaVersion'`)
+      .prepare(
+        `UPDATE ${quoteIdent(META_TABLE)} SET "value" = CAST(CAST("value" AS INTEGER) + 1 AS TEXT) WHERE "key" = 'schemaVersion'`,
+      )
       .run();
   }
 

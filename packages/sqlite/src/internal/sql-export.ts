@@ -28,7 +28,7 @@ function pgName(base: string): string {
 }
 
 function text(value: string): string {
-  return `'${value.replace(/\u0000/g, '').replace(/'/g, "''")}'`;
+  return `'${value.replaceAll('\u0000', '').replace(/'/g, "''")}'`;
 }
 
 /** A stored SQLite value as a PostgreSQL literal of the column's type. */
@@ -63,7 +63,7 @@ function defaultClause(column: ColumnDefinition): string {
     case 'String':
     case 'Date':
     case 'Pointer':
-      return ` DEFAULT ${literal(column.type, typeof value === 'object' ? (value as { iso?: string; objectId?: string }).iso ?? (value as { objectId?: string }).objectId : value)}`;
+      return ` DEFAULT ${literal(column.type, typeof value === 'object' ? ((value as { iso?: string; objectId?: string }).iso ?? (value as { objectId?: string }).objectId) : value)}`;
     default:
       return ` DEFAULT ${literal(column.type, JSON.stringify(value))}`;
   }
@@ -71,7 +71,9 @@ function defaultClause(column: ColumnDefinition): string {
 
 function hasNulls(conn: SqliteConnection, table: string, column: string): boolean {
   return (
-    conn.prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${quoteIdent(column)} IS NULL LIMIT 1`).get() !== undefined
+    conn
+      .prepare(`SELECT 1 FROM ${quoteIdent(table)} WHERE ${quoteIdent(column)} IS NULL LIMIT 1`)
+      .get() !== undefined
   );
 }
 
@@ -103,12 +105,19 @@ export function exportSchemaSql(
     ];
     for (const column of table.schema.columns) {
       if (column.type === 'Relation') continue;
-      const notNull = column.required === true && !hasNulls(conn, table.name, column.name) ? ' NOT NULL' : '';
-      defs.push(`  ${quoteIdent(column.name)} ${PG_TYPES[column.type]}${notNull}${defaultClause(column)}`);
+      const notNull =
+        column.required === true && !hasNulls(conn, table.name, column.name) ? ' NOT NULL' : '';
+      defs.push(
+        `  ${quoteIdent(column.name)} ${PG_TYPES[column.type]}${notNull}${defaultClause(column)}`,
+      );
     }
     out.push(`CREATE TABLE IF NOT EXISTS ${t} (\n${defs.join(',\n')}\n);`);
-    out.push(`CREATE INDEX IF NOT EXISTS ${quoteIdent(pgName(`${table.name}_createdAt_idx`))} ON ${t} ("createdAt");`);
-    out.push(`CREATE INDEX IF NOT EXISTS ${quoteIdent(pgName(`${table.name}_updatedAt_idx`))} ON ${t} ("updatedAt");`);
+    out.push(
+      `CREATE INDEX IF NOT EXISTS ${quoteIdent(pgName(`${table.name}_createdAt_idx`))} ON ${t} ("createdAt");`,
+    );
+    out.push(
+      `CREATE INDEX IF NOT EXISTS ${quoteIdent(pgName(`${table.name}_updatedAt_idx`))} ON ${t} ("updatedAt");`,
+    );
     for (const column of table.schema.columns) {
       const c = quoteIdent(column.name);
       if (column.type === 'Relation') {
@@ -118,7 +127,9 @@ export function exportSchemaSql(
         out.push(
           `CREATE TABLE IF NOT EXISTS ${j} (\n  "owningId" TEXT NOT NULL,\n  "relatedId" TEXT NOT NULL,\n  PRIMARY KEY ("owningId", "relatedId")\n);`,
         );
-        out.push(`CREATE INDEX IF NOT EXISTS ${quoteIdent(pgName(`${junction}_relatedId_idx`))} ON ${j} ("relatedId");`);
+        out.push(
+          `CREATE INDEX IF NOT EXISTS ${quoteIdent(pgName(`${junction}_relatedId_idx`))} ON ${j} ("relatedId");`,
+        );
         constraints.push(
           `ALTER TABLE ${j} ADD CONSTRAINT ${quoteIdent(pgName(`${junction}_owningId_fkey`))} FOREIGN KEY ("owningId") REFERENCES ${t} ("objectId") ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED;`,
         );
@@ -130,10 +141,14 @@ export function exportSchemaSql(
         continue;
       }
       if (column.unique === true) {
-        out.push(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(pgName(`${table.name}_${column.name}_key`))} ON ${t} (${c});`);
+        out.push(
+          `CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(pgName(`${table.name}_${column.name}_key`))} ON ${t} (${c});`,
+        );
       }
       if (column.type === 'Pointer' || column.indexed === true) {
-        out.push(`CREATE INDEX IF NOT EXISTS ${quoteIdent(pgName(`${table.name}_${column.name}_idx`))} ON ${t} (${c});`);
+        out.push(
+          `CREATE INDEX IF NOT EXISTS ${quoteIdent(pgName(`${table.name}_${column.name}_idx`))} ON ${t} (${c});`,
+        );
       }
       if (column.textIndex === true) {
         out.push(
@@ -146,13 +161,20 @@ export function exportSchemaSql(
             `ALTER TABLE ${t} ADD CONSTRAINT ${quoteIdent(pgName(`${table.name}_${column.name}_fkey`))} FOREIGN KEY (${c}) REFERENCES ${quoteIdent(column.targetClass)} ("objectId") ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED;`,
           );
         } else {
-          constraints.push(`-- ${table.name}.${column.name} points to ${column.targetClass ?? '?'}, which is not part of this export: no foreign key`);
+          constraints.push(
+            `-- ${table.name}.${column.name} points to ${column.targetClass ?? '?'}, which is not part of this export: no foreign key`,
+          );
         }
       }
     }
     out.push('');
   }
-  if (constraints.length > 0) out.push('-- Foreign keys (deferred: rows may load in any order within a transaction)', ...constraints, '');
+  if (constraints.length > 0)
+    out.push(
+      '-- Foreign keys (deferred: rows may load in any order within a transaction)',
+      ...constraints,
+      '',
+    );
   if (target === 'supabase') {
     out.push(
       '-- Row-level security: enabled on every table. Default policy: signed-in users (role authenticated)',
@@ -183,7 +205,12 @@ export function exportSchemaSql(
  */
 export function exportDataSql(conn: SqliteConnection, tables: readonly TableInfo[]): string {
   const names = new Set(tables.map((t) => t.name));
-  const out: string[] = ['-- localbackend data export for PostgreSQL', 'BEGIN;', 'SET CONSTRAINTS ALL DEFERRED;', ''];
+  const out: string[] = [
+    '-- localbackend data export for PostgreSQL',
+    'BEGIN;',
+    'SET CONSTRAINTS ALL DEFERRED;',
+    '',
+  ];
   for (const table of tables) {
     const t = quoteIdent(table.name);
     const columns: { name: string; type: ColumnDefinition['type'] | 'System'; select: string }[] = [
@@ -195,24 +222,39 @@ export function exportDataSql(conn: SqliteConnection, tables: readonly TableInfo
     for (const column of table.schema.columns) {
       if (column.type === 'Relation') continue;
       const c = `t.${quoteIdent(column.name)}`;
-      if (column.type === 'Pointer' && column.targetClass !== undefined && names.has(column.targetClass)) {
+      if (
+        column.type === 'Pointer' &&
+        column.targetClass !== undefined &&
+        names.has(column.targetClass)
+      ) {
         const target = quoteIdent(column.targetClass);
         const exists = `EXISTS (SELECT 1 FROM ${target} x WHERE x."objectId" = ${c})`;
-        columns.push({ name: column.name, type: column.type, select: `CASE WHEN ${exists} THEN ${c} END` });
+        columns.push({
+          name: column.name,
+          type: column.type,
+          select: `CASE WHEN ${exists} THEN ${c} END`,
+        });
         dangling += Number(
-          conn.prepare(`SELECT COUNT(*) FROM ${t} t WHERE ${c} IS NOT NULL AND NOT ${exists}`).pluck().get() ?? 0,
+          conn
+            .prepare(`SELECT COUNT(*) FROM ${t} t WHERE ${c} IS NOT NULL AND NOT ${exists}`)
+            .pluck()
+            .get() ?? 0,
         );
       } else {
         columns.push({ name: column.name, type: column.type, select: c });
       }
     }
     if (dangling > 0) {
-      out.push(`-- ${table.name}: ${dangling} pointer value(s) to deleted records exported as NULL`);
+      out.push(
+        `-- ${table.name}: ${dangling} pointer value(s) to deleted records exported as NULL`,
+      );
     }
     const head = `INSERT INTO ${t} (${columns.map((c) => quoteIdent(c.name)).join(', ')}) VALUES`;
     let batch: string[] = [];
     const rows = conn.db
-      .prepare(`SELECT ${columns.map((c) => `${c.select} AS ${quoteIdent(c.name)}`).join(', ')} FROM ${t} t ORDER BY t."createdAt", t."objectId"`)
+      .prepare(
+        `SELECT ${columns.map((c) => `${c.select} AS ${quoteIdent(c.name)}`).join(', ')} FROM ${t} t ORDER BY t."createdAt", t."objectId"`,
+      )
       .raw()
       .iterate() as IterableIterator<unknown[]>;
     for (const row of rows) {
@@ -229,9 +271,14 @@ export function exportDataSql(conn: SqliteConnection, tables: readonly TableInfo
       const targetKnown = relation.targetClass !== undefined && names.has(relation.targetClass);
       const filter =
         `EXISTS (SELECT 1 FROM ${t} o WHERE o."objectId" = j."owningId")` +
-        (targetKnown ? ` AND EXISTS (SELECT 1 FROM ${quoteIdent(relation.targetClass!)} r WHERE r."objectId" = j."relatedId")` : '');
-      const skipped = Number(conn.prepare(`SELECT COUNT(*) FROM ${j} j WHERE NOT (${filter})`).pluck().get() ?? 0);
-      if (skipped > 0) out.push(`-- ${junction}: ${skipped} relation row(s) to deleted records left out`);
+        (targetKnown
+          ? ` AND EXISTS (SELECT 1 FROM ${quoteIdent(relation.targetClass!)} r WHERE r."objectId" = j."relatedId")`
+          : '');
+      const skipped = Number(
+        conn.prepare(`SELECT COUNT(*) FROM ${j} j WHERE NOT (${filter})`).pluck().get() ?? 0,
+      );
+      if (skipped > 0)
+        out.push(`-- ${junction}: ${skipped} relation row(s) to deleted records left out`);
       const pairs = conn.db
         .prepare(`SELECT j."owningId", j."relatedId" FROM ${j} j WHERE ${filter} ORDER BY 1, 2`)
         .raw()
@@ -254,18 +301,23 @@ export function exportDataSql(conn: SqliteConnection, tables: readonly TableInfo
 }
 
 /** The data as one JSON document: schema, records per collection, relation pairs. */
-export function exportDataJson(conn: SqliteConnection, tables: readonly TableInfo[], schema: SchemaDefinition): string {
+export function exportDataJson(
+  conn: SqliteConnection,
+  tables: readonly TableInfo[],
+  schema: SchemaDefinition,
+): string {
   const data: Record<string, unknown[]> = {};
   const relations: Record<string, Record<string, [string, string][]>> = {};
   for (const table of tables) {
-    const rows = conn.db.prepare(`SELECT * FROM ${quoteIdent(table.name)} ORDER BY "createdAt", "objectId"`).all() as Record<
-      string,
-      unknown
-    >[];
+    const rows = conn.db
+      .prepare(`SELECT * FROM ${quoteIdent(table.name)} ORDER BY "createdAt", "objectId"`)
+      .all() as Record<string, unknown>[];
     data[table.name] = rows.map((row) => decodeRow(table, row));
     for (const relation of table.relations) {
       const pairs = conn.db
-        .prepare(`SELECT "owningId", "relatedId" FROM ${quoteIdent(junctionTable(table.name, relation.name))} ORDER BY 1, 2`)
+        .prepare(
+          `SELECT "owningId", "relatedId" FROM ${quoteIdent(junctionTable(table.name, relation.name))} ORDER BY 1, 2`,
+        )
         .raw()
         .all() as [string, string][];
       (relations[table.name] ??= {})[relation.name] = pairs;

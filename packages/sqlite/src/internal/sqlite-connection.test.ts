@@ -7,7 +7,12 @@ import { SqliteConnection, type SqlFunction } from './sqlite-connection';
 
 const dir = mkdtempSync(join(tmpdir(), 'lb-conn-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const options = { busyTimeoutMs: 1234, readonly: false, functions: SQLITE_FUNCTIONS as readonly SqlFunction[], statementCacheSize: 2 };
+const options = {
+  busyTimeoutMs: 1234,
+  readonly: false,
+  functions: SQLITE_FUNCTIONS as readonly SqlFunction[],
+  statementCacheSize: 2,
+};
 
 describe('SqliteConnection', () => {
   it('sets WAL, synchronous=NORMAL, foreign_keys=ON and busy_timeout on a file', () => {

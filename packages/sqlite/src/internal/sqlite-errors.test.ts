@@ -19,8 +19,16 @@ function sqliteError(sql: string, setup = ''): unknown {
 describe('mapSqliteError', () => {
   const context = { operation: 'create', collection: 'Todo' };
   it.each([
-    ['a primary key violation', `INSERT INTO t VALUES (1, 'a'); INSERT INTO t VALUES (1, 'b')`, 'DUPLICATE_VALUE'],
-    ['a unique violation', `INSERT INTO t VALUES (1, 'a'); INSERT INTO t VALUES (2, 'a')`, 'DUPLICATE_VALUE'],
+    [
+      'a primary key violation',
+      `INSERT INTO t VALUES (1, 'a'); INSERT INTO t VALUES (1, 'b')`,
+      'DUPLICATE_VALUE',
+    ],
+    [
+      'a unique violation',
+      `INSERT INTO t VALUES (1, 'a'); INSERT INTO t VALUES (2, 'a')`,
+      'DUPLICATE_VALUE',
+    ],
     ['a NOT NULL violation', `INSERT INTO t VALUES (1, NULL)`, 'REQUIRED_FIELD'],
     ['an unknown error', `SELECT * FROM nope`, 'INTERNAL'],
     ['an existing table', `CREATE TABLE t (x)`, 'SCHEMA_CONFLICT'],
@@ -34,7 +42,10 @@ describe('mapSqliteError', () => {
   });
 
   it('names the unique column', () => {
-    const raw = sqliteError(`INSERT INTO t VALUES (1, 'a'); INSERT INTO t VALUES (2, 'a')`, `CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)`);
+    const raw = sqliteError(
+      `INSERT INTO t VALUES (1, 'a'); INSERT INTO t VALUES (2, 'a')`,
+      `CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)`,
+    );
     expect(mapSqliteError(raw, context).message).toMatch(/unique field "v"/);
   });
 
@@ -43,7 +54,9 @@ describe('mapSqliteError', () => {
     expect(mapSqliteError(own, context)).toBe(own);
     const boom = new TypeError('boom');
     expect(mapSqliteError(boom, context)).toMatchObject({ code: 'INTERNAL', cause: boom });
-    expect(mapSqliteError(new RangeError('Maximum call stack size exceeded'), context).code).toBe('RESOURCE_LIMIT');
+    expect(mapSqliteError(new RangeError('Maximum call stack size exceeded'), context).code).toBe(
+      'RESOURCE_LIMIT',
+    );
   });
 
   it('busy and locked errors are retryable, and TIMEOUT once retries are exhausted', () => {
@@ -51,8 +64,14 @@ describe('mapSqliteError', () => {
     expect(isBusyError(busy)).toBe(true);
     expect(isBusyError(new Error('x'))).toBe(false);
     expect(mapSqliteError(busy, context).code).toBe('TIMEOUT');
-    expect(mapSqliteError(Object.assign(new Error('ro'), { code: 'SQLITE_READONLY' }), context).code).toBe('FORBIDDEN');
-    expect(mapSqliteError(Object.assign(new Error('full'), { code: 'SQLITE_FULL' }), context).code).toBe('RESOURCE_LIMIT');
-    expect(mapSqliteError(Object.assign(new Error('big'), { code: 'SQLITE_TOOBIG' }), context).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(
+      mapSqliteError(Object.assign(new Error('ro'), { code: 'SQLITE_READONLY' }), context).code,
+    ).toBe('FORBIDDEN');
+    expect(
+      mapSqliteError(Object.assign(new Error('full'), { code: 'SQLITE_FULL' }), context).code,
+    ).toBe('RESOURCE_LIMIT');
+    expect(
+      mapSqliteError(Object.assign(new Error('big'), { code: 'SQLITE_TOOBIG' }), context).code,
+    ).toBe('PAYLOAD_TOO_LARGE');
   });
 });

@@ -49,10 +49,14 @@ export function mapSqliteError(error: unknown, context: ErrorContext): BackendEr
     return new BackendError('INTERNAL', `${at} failed unexpectedly`, { cause: error });
   }
   if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    return new BackendError('DUPLICATE_VALUE', `${at}: a record with this objectId already exists`, {
-      cause: error,
-      details: { sqlite: code },
-    });
+    return new BackendError(
+      'DUPLICATE_VALUE',
+      `${at}: a record with this objectId already exists`,
+      {
+        cause: error,
+        details: { sqlite: code },
+      },
+    );
   }
   if (code === 'SQLITE_CONSTRAINT_UNIQUE') {
     const column = /UNIQUE constraint failed: [^.]+\.(\S+)/.exec(message)?.[1];

@@ -116,9 +116,13 @@ export function encodeColumnValue(
     case 'String':
       if (kind === 'String') {
         if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) {
-          throw new BackendError('INVALID_VALUE', `${path}: the string contains an unpaired UTF-16 surrogate and cannot be stored as text`, {
-            details: { path, expected: 'a well-formed string' },
-          });
+          throw new BackendError(
+            'INVALID_VALUE',
+            `${path}: the string contains an unpaired UTF-16 surrogate and cannot be stored as text`,
+            {
+              details: { path, expected: 'a well-formed string' },
+            },
+          );
         }
         return value as string;
       }
@@ -151,7 +155,9 @@ export function encodeColumnValue(
     case 'File':
       if (kind === 'File') {
         const { name, url } = value as { name: string; url?: string };
-        return JSON.stringify(url === undefined ? { __type: 'File', name } : { __type: 'File', name, url });
+        return JSON.stringify(
+          url === undefined ? { __type: 'File', name } : { __type: 'File', name, url },
+        );
       }
       break;
     case 'Pointer':
@@ -208,7 +214,8 @@ export function columnDecoder(type: ColumnType): ColumnDecoder {
 
 /** Approximate stored size of a value in bytes (exact for long strings). */
 export function storedSize(value: SqlValue | undefined): number {
-  if (typeof value === 'string') return value.length < 4096 ? value.length : Buffer.byteLength(value);
+  if (typeof value === 'string')
+    return value.length < 4096 ? value.length : Buffer.byteLength(value);
   return 8;
 }
 

@@ -12,12 +12,20 @@ const [mode, dbPath, ...rest] = process.argv.slice(2);
 async function durability(db: LocalSQLAdapter, log: string): Promise<void> {
   console.log('ready');
   for (let i = 0; ; i++) {
-    const record = await db.create({ collection: 'Durable', data: { i, payload: 'x'.repeat(i % 200), at: new Date() } });
+    const record = await db.create({
+      collection: 'Durable',
+      data: { i, payload: 'x'.repeat(i % 200), at: new Date() },
+    });
     appendFileSync(log, `${record.objectId}\n`);
   }
 }
 
-async function concurrent(db: LocalSQLAdapter, log: string, ms: number, tag: string): Promise<void> {
+async function concurrent(
+  db: LocalSQLAdapter,
+  log: string,
+  ms: number,
+  tag: string,
+): Promise<void> {
   const errors: string[] = [];
   let created = 0;
   let increments = 0;
@@ -25,7 +33,8 @@ async function concurrent(db: LocalSQLAdapter, log: string, ms: number, tag: str
   try {
     await db.create({ collection: 'Shared', objectId: 'counter', data: { value: 0 } });
   } catch (error) {
-    if ((error as { code?: string }).code !== 'DUPLICATE_VALUE') errors.push(String((error as { code?: string }).code));
+    if ((error as { code?: string }).code !== 'DUPLICATE_VALUE')
+      errors.push(String((error as { code?: string }).code));
   }
   console.log('ready');
   const end = Date.now() + ms;
@@ -53,7 +62,9 @@ async function concurrent(db: LocalSQLAdapter, log: string, ms: number, tag: str
         ids.length = 0;
       }
     } catch (error) {
-      errors.push(`${String((error as { code?: string }).code)}: ${String((error as Error).message)}`);
+      errors.push(
+        `${String((error as { code?: string }).code)}: ${String((error as Error).message)}`,
+      );
     }
   }
   if (ids.length > 0) appendFileSync(log, `${ids.join('\n')}\n`);
@@ -71,8 +82,16 @@ async function transfers(db: LocalSQLAdapter, ms: number): Promise<void> {
     await db.transaction(async (tx) => {
       const a = await tx.fetch({ collection: 'Account', objectId: from });
       const b = await tx.fetch({ collection: 'Account', objectId: to });
-      await tx.save({ collection: 'Account', objectId: from, data: { balance: (a.balance as number) - 1 } });
-      await tx.save({ collection: 'Account', objectId: to, data: { balance: (b.balance as number) + 1 } });
+      await tx.save({
+        collection: 'Account',
+        objectId: from,
+        data: { balance: (a.balance as number) - 1 },
+      });
+      await tx.save({
+        collection: 'Account',
+        objectId: to,
+        data: { balance: (b.balance as number) + 1 },
+      });
     });
     done++;
   }

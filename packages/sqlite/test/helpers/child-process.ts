@@ -14,14 +14,14 @@ interface EsbuildLike {
 
 /**
  * Bundles a child-process script (TypeScript, importing the package sources) into
- * `packages/sqlite/.tmp/<name>.mjs` with the esbuild that tsup ships, so multi-process tests run
+ * `packages/sqlite/node_modules/.cache/localbackend-test/<name>.mjs` with the esbuild that tsup ships, so multi-process tests run
  * on a fresh clone without `pnpm build`. better-sqlite3 and kysely stay external (resolved from
  * this package's node_modules).
  */
 export async function bundleChild(entry: string): Promise<string> {
   const require = createRequire(import.meta.url);
   const esbuild = createRequire(require.resolve('tsup'))('esbuild') as EsbuildLike;
-  const outDir = join(packageRoot, '.tmp');
+  const outDir = join(packageRoot, 'node_modules', '.cache', 'localbackend-test');
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, `${basename(entry, '.ts')}.mjs`);
   await esbuild.build({
@@ -90,7 +90,12 @@ export function startChild(script: string, args: readonly string[]): Child {
       if (hit !== undefined) return Promise.resolve(hit);
       return new Promise<string>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`child did not print ${String(pattern)} within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`)),
+          () =>
+            reject(
+              new Error(
+                `child did not print ${String(pattern)} within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`,
+              ),
+            ),
           timeoutMs,
         );
         waiters.push({
@@ -102,7 +107,11 @@ export function startChild(script: string, args: readonly string[]): Child {
         });
         void exited.then(() => {
           clearTimeout(timer);
-          reject(new Error(`child exited before printing ${String(pattern)}; stderr: ${stderr.slice(-2000)}`));
+          reject(
+            new Error(
+              `child exited before printing ${String(pattern)}; stderr: ${stderr.slice(-2000)}`,
+            ),
+          );
         });
       });
     },
