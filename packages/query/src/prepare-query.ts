@@ -7,6 +7,7 @@ import {
   type SqlDialect,
 } from './compile';
 import { isPlainObject } from './internal/loc';
+import { setFreezing } from './internal/nodes';
 import type { Tracker } from './internal/parse-context';
 import { patternClassTag } from './internal/regex-pattern';
 import { checkPostgresParam, type ParamRecipe } from './internal/sql-writer';
@@ -61,14 +62,12 @@ interface Entry {
   readonly recipes: readonly ParamRecipe[];
 }
 
-const MAX_ENTRIES = 2000;
-
 /** Cache counters (internal; read by tests and the benchmark). */
 export const prepareQueryStats = { hits: 0, misses: 0 };
-const MAX_KEY_LENGTH = 16_384;
+
+const MAX_ENTRIES = 2000;
+const MAX_TOKENS = 4000;
 const MAX_SCAN_DEPTH = 70;
-const NO_SCHEMA: TableSchema = Object.freeze({ name: '', columns: [] });
-const caches = new WeakMap<TableSchema, Map<string, Entry>>();
 
 /** Strings under these keys change the SQL (operators, names, classes), so they are part of the shape. */
 const VERBATIM = new Set([
@@ -88,72 +87,172 @@ const VERBATIM = new Set([
   'order',
 ]);
 const PATTERNS = new Set(['$regex', 'matchesRegex', 'regex']);
-const SCALAR_TAGS = new Set(['s', 'n', 'b', 'z', 'u', 'd']);
+
+// Structural tokens live in a small array per trie node, so that no key or value string can be
+// mistaken for them; keys and verbatim strings go through a Map.
+const OPEN = 0;
+const CLOSE = 1;
+const OPEN_ARRAY = 2;
+const CLOSE_ARRAY = 3;
+const STAR = 4;
+const T_STRING = 5;
+const T_NUMBER = 6;
+const T_BOOLEAN = 7;
+const T_TRUE = 8;
+const T_FALSE = 9;
+const T_NULL = 10;
+const T_UNDEFINED = 11;
+const T_DATE = 12;
+const T_VERBATIM = 13;
+const T_PATTERN = 14;
+const T_REGEXP = 15;
+const SPECIALS = 16;
+
+interface TrieNode {
+  map: Map<string, TrieNode> | undefined;
+  special: (TrieNode | undefined)[] | undefined;
+  entry: Entry | undefined;
+}
+
+function newNode(): TrieNode {
+  return { map: undefined, special: undefined, entry: undefined };
+}
 
 /**
- * The shape of a raw filter: its structure with every value replaced by its type, except the
- * strings that change the SQL. Undefined when the input should not be cached (too deep, too long,
- * exotic objects).
+ * Walks the shape of a query through the trie: its structure, the type of every value, and the
+ * strings that change the SQL. In lookup mode it stops at the first unknown step; in insert mode
+ * it creates the path.
  */
-function shapeOf(v: unknown, parent: string, depth: number): string | undefined {
-  switch (typeof v) {
-    case 'string':
-      if (VERBATIM.has(parent)) return v.length > 256 ? undefined : `S${v.length}:${v}`;
-      if (PATTERNS.has(parent))
-        return v.length > 10_000 ? undefined : `P${patternClassTag(v, false)}`;
-      return 's';
-    case 'number':
-      return 'n';
-    case 'boolean':
-      // Only $exists reads a boolean structurally; elsewhere it is a bound value.
-      return parent === '$exists' || parent === 'exists' ? (v ? 't' : 'f') : 'b';
-    case 'undefined':
-      return 'u';
-    case 'object': {
-      if (v === null) return 'z';
-      if (depth > MAX_SCAN_DEPTH) return undefined;
-      if (Array.isArray(v)) {
-        let out = '[';
-        let previous = '';
-        for (let i = 0; i < v.length; i++) {
-          const s = shapeOf(v[i], parent, depth + 1);
-          if (s === undefined) return undefined;
-          if (s === previous && SCALAR_TAGS.has(s)) continue;
-          out += s === previous ? '*' : `${s};`;
-          previous = s;
-          if (out.length > MAX_KEY_LENGTH) return undefined;
-        }
-        return `${out}]`;
-      }
-      if (v instanceof Date) return 'd';
-      if (v instanceof RegExp)
-        return v.source.length > 10_000
-          ? undefined
-          : `r${v.flags}${patternClassTag(v.source, false)}`;
-      if (!isPlainObject(v)) return undefined;
-      let out = '{';
-      for (const key of Object.keys(v)) {
-        const s = shapeOf(v[key], key, depth + 1);
-        if (s === undefined) return undefined;
-        out += `${key.length}:${key}=${s},`;
-        if (out.length > MAX_KEY_LENGTH) return undefined;
-      }
-      return `${out}}`;
+class ShapeCursor {
+  node: TrieNode | undefined;
+  tokens = 0;
+
+  constructor(
+    root: TrieNode,
+    private readonly insert: boolean,
+  ) {
+    this.node = root;
+  }
+
+  special(token: number): boolean {
+    const node = this.node!;
+    let next = node.special?.[token];
+    if (next === undefined) {
+      if (!this.insert) return false;
+      node.special ??= new Array<TrieNode | undefined>(SPECIALS);
+      next = node.special[token] = newNode();
     }
-    default:
-      return undefined;
+    this.node = next;
+    return ++this.tokens <= MAX_TOKENS;
+  }
+
+  text(token: string): boolean {
+    const node = this.node!;
+    let next = node.map?.get(token);
+    if (next === undefined) {
+      if (!this.insert) return false;
+      node.map ??= new Map();
+      next = newNode();
+      node.map.set(token, next);
+    }
+    this.node = next;
+    return ++this.tokens <= MAX_TOKENS;
+  }
+
+  /** The scalar tag of a value, or -1 for containers. */
+  static tag(v: unknown, parent: string): number {
+    switch (typeof v) {
+      case 'string':
+        return VERBATIM.has(parent) || PATTERNS.has(parent) ? -1 : T_STRING;
+      case 'number':
+        return T_NUMBER;
+      case 'boolean':
+        // Only $exists reads a boolean structurally; elsewhere it is a bound value.
+        return parent === '$exists' || parent === 'exists' ? (v ? T_TRUE : T_FALSE) : T_BOOLEAN;
+      case 'undefined':
+        return T_UNDEFINED;
+      case 'object':
+        return v === null ? T_NULL : v instanceof Date ? T_DATE : -1;
+      default:
+        return -1;
+    }
+  }
+
+  value(v: unknown, parent: string, depth: number): boolean {
+    const tag = ShapeCursor.tag(v, parent);
+    if (tag >= 0) return this.special(tag);
+    if (typeof v === 'string') {
+      if (v.length > 256 && VERBATIM.has(parent)) return false;
+      if (PATTERNS.has(parent))
+        return (
+          v.length <= 10_000 && this.special(T_PATTERN) && this.text(patternClassTag(v, false))
+        );
+      return this.special(T_VERBATIM) && this.text(v);
+    }
+    if (typeof v !== 'object' || v === null || depth > MAX_SCAN_DEPTH) return false;
+    if (Array.isArray(v)) {
+      if (!this.special(OPEN_ARRAY)) return false;
+      let previous = -1;
+      let starred = false;
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        const itemTag = ShapeCursor.tag(item, parent);
+        if (itemTag >= 0 && itemTag === previous) {
+          if (!starred && !this.special(STAR)) return false;
+          starred = true;
+          continue;
+        }
+        previous = itemTag;
+        starred = false;
+        if (!this.value(item, parent, depth + 1)) return false;
+      }
+      return this.special(CLOSE_ARRAY);
+    }
+    if (v instanceof RegExp) {
+      return (
+        v.source.length <= 10_000 &&
+        this.special(T_REGEXP) &&
+        this.text(v.flags) &&
+        this.text(patternClassTag(v.source, false))
+      );
+    }
+    if (!isPlainObject(v)) return false;
+    if (!this.special(OPEN)) return false;
+    for (const key of Object.keys(v)) {
+      if (!this.text(key) || !this.value(v[key], key, depth + 1)) return false;
+    }
+    return this.special(CLOSE);
+  }
+
+  /** Sort and select are structural: their JSON text is one token. */
+  json(v: unknown): boolean {
+    if (v === undefined) return this.special(T_UNDEFINED);
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(v);
+    } catch (_error) {
+      return false;
+    }
+    return text !== undefined && text.length <= 2048 && this.special(T_VERBATIM) && this.text(text);
+  }
+
+  query(input: PrepareQueryInput, options: PrepareQueryOptions): boolean {
+    return (
+      this.text(options.dialect) &&
+      this.text(options.table) &&
+      this.text(options.unknownFields ?? 'error') &&
+      this.value(input.where, 'where', 0) &&
+      this.json(input.sort) &&
+      this.json(input.select) &&
+      this.special(input.limit === undefined ? T_UNDEFINED : T_NUMBER) &&
+      this.special(input.skip === undefined ? T_UNDEFINED : T_NUMBER) &&
+      this.special(input.count === true ? T_TRUE : T_FALSE)
+    );
   }
 }
 
-function verbatim(v: unknown): string | undefined {
-  if (v === undefined) return 'u';
-  try {
-    const s = JSON.stringify(v);
-    return s !== undefined && s.length <= 2048 ? s : undefined;
-  } catch (_error) {
-    return undefined;
-  }
-}
+const NO_SCHEMA: TableSchema = Object.freeze({ name: '', columns: [] });
+const tries = new WeakMap<TableSchema, { root: TrieNode; size: number }>();
 
 function navigate(root: unknown, keys: readonly (string | number)[]): unknown {
   let v = root;
@@ -222,20 +321,16 @@ export function prepareQuery(
     const r = build(input, options, undefined, []);
     return Object.freeze({ sql: r.sql, parameters: Object.freeze(r.params) });
   }
-  const shape = shapeOf(input.where, 'where', 0);
-  const sortKey = verbatim(input.sort);
-  const selectKey = verbatim(input.select);
-  if (shape === undefined || sortKey === undefined || selectKey === undefined) {
-    return prepareQuery(input, { ...options, cache: false });
+  const schemaKey = options.schema ?? NO_SCHEMA;
+  let trie = tries.get(schemaKey);
+  if (trie === undefined) {
+    trie = { root: newNode(), size: 0 };
+    tries.set(schemaKey, trie);
   }
-  const key = `${options.dialect}|${options.table}|${options.unknownFields ?? 'error'}|${shape}|${sortKey}|${selectKey}|${input.limit === undefined ? 'u' : 'n'}${input.skip === undefined ? 'u' : 'n'}${input.count === true ? 't' : 'f'}`;
-  let cache = caches.get(options.schema ?? NO_SCHEMA);
-  if (cache === undefined) {
-    cache = new Map();
-    caches.set(options.schema ?? NO_SCHEMA, cache);
-  }
-  const entry = cache.get(key);
+  const cursor = new ShapeCursor(trie.root, false);
+  const entry = cursor.query(input, options) ? cursor.node!.entry : undefined;
   if (entry !== undefined) {
+    setFreezing(false);
     try {
       const { leaves, bases, recipes } = entry;
       const nodes: unknown[] = new Array<unknown>(leaves.length);
@@ -258,7 +353,10 @@ export function prepareQuery(
       return { sql: entry.sql, parameters };
     } catch (_error) {
       // A value that does not validate: the slow path reports it with the proper error.
+      setFreezing(true);
       return prepareQuery(input, { ...options, cache: false });
+    } finally {
+      setFreezing(true);
     }
   }
   prepareQueryStats.misses++;
@@ -266,8 +364,15 @@ export function prepareQuery(
   const bases: ('where' | 'limit' | 'skip')[] = [];
   const r = build(input, options, tracker, bases);
   if (r.cacheable && r.recipes !== undefined) {
-    if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(key, { sql: r.sql, leaves: tracker.leaves, bases, recipes: r.recipes });
+    if (trie.size >= MAX_ENTRIES) {
+      trie.root = newNode();
+      trie.size = 0;
+    }
+    const insert = new ShapeCursor(trie.root, true);
+    if (insert.query(input, options)) {
+      insert.node!.entry = { sql: r.sql, leaves: tracker.leaves, bases, recipes: r.recipes };
+      trie.size++;
+    }
   }
   return Object.freeze({ sql: r.sql, parameters: Object.freeze(r.params) });
 }

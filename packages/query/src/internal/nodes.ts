@@ -13,7 +13,19 @@ import type {
  * constants folded, one-element groups unwrapped.
  */
 
-const freeze = Object.freeze;
+let freezing = true;
+
+/**
+ * Nodes rebuilt on a compiled-shape cache hit never leave the package, so the cache turns freezing
+ * off while it rebuilds them (Object.freeze is a large part of that path's cost).
+ */
+export function setFreezing(on: boolean): void {
+  freezing = on;
+}
+
+function freeze<T>(value: T): T {
+  return freezing ? Object.freeze(value) : value;
+}
 
 export const TRUE: FilterNode = freeze({ kind: 'const', value: true });
 export const FALSE: FilterNode = freeze({ kind: 'const', value: false });
