@@ -32,7 +32,15 @@ const dir = mkdtempSync(join(tmpdir(), 'lb-server-bench-'));
 const fmt = (n, d = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
-function load(url) {
+/** Runs the load generator; also measures this process's CPU time (the server's) per request. */
+async function load(url) {
+  const cpu = process.cpuUsage();
+  const result = await loadOnly(url);
+  const used = process.cpuUsage(cpu);
+  return { ...result, cpuPerRequest: (used.user + used.system) / Math.max(1, result.total) };
+}
+
+function loadOnly(url) {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -122,12 +130,18 @@ for (const scenario of scenarios) {
     bare: mean(figures.bare, 'rps'),
     oursP99: mean(figures.ours, 'p99'),
     bareP99: mean(figures.bare, 'p99'),
+    oursCpu: mean(figures.ours, 'cpuPerRequest'),
+    bareCpu: mean(figures.bare, 'cpuPerRequest'),
   };
   rows.push(row);
   console.log(
     `  ${row.name.padEnd(28)} ours ${fmt(row.ours).padStart(7)} req/s (p99 ${fmt(row.oursP99, 1)} ms)  ` +
       `bare express+better-sqlite3 ${fmt(row.bare).padStart(7)} req/s (p99 ${fmt(row.bareP99, 1)} ms)  ` +
       `ratio ${fmt(row.ours / row.bare, 2)}x (target >= 0.60x)`,
+  );
+  console.log(
+    `  ${''.padEnd(28)} server CPU per request: ours ${fmt(row.oursCpu)} µs, bare ${fmt(row.bareCpu)} µs ` +
+      `-> CPU-bound throughput ratio ${fmt(row.bareCpu / row.oursCpu, 2)}x (robust to a busy machine)`,
   );
 }
 await new Promise((resolve) => bareServer.close(resolve));

@@ -7,6 +7,7 @@ import { VERSION } from './version';
 import { collectionParam, objectIdParam, type ApiDeps } from './internal/api-deps';
 import { authenticate, detectStyle, requireMaster } from './internal/auth';
 import { DEFAULT_BODY_LIMIT, jsonBodyParser } from './internal/body-parser';
+import { compose } from './internal/compose';
 import { corsMiddleware, type CorsSetting } from './internal/cors';
 import { exportBackend } from './internal/export';
 import { functionName, runFunction } from './internal/functions';
@@ -42,6 +43,7 @@ import { DEFAULT_QUERY_LIMITS, queryStringParams } from './internal/params';
 import { getContext } from './internal/request-context';
 import { requestLogger } from './internal/request-logger';
 import { safeLogger } from './internal/safe-logger';
+import { sendJson } from './internal/send-json';
 import { SchemaCache } from './internal/schema-cache';
 
 export type { CorsSetting } from './internal/cors';
@@ -186,11 +188,15 @@ export function createApiRouter(options: ApiRouterOptions): Router {
   const master = (res: Response): boolean => getContext(res).master;
 
   const router = express.Router({ caseSensitive: true, strict: false });
-  router.use(corsMiddleware(options.cors ?? true));
-  router.use(requestLogger(rawLogger));
-  router.use(detectStyle(authOptions));
-  router.use(jsonBodyParser(options.bodyLimit ?? DEFAULT_BODY_LIMIT));
-  router.use(authenticate(authOptions));
+  router.use(
+    compose([
+      corsMiddleware(options.cors ?? true),
+      requestLogger(rawLogger),
+      detectStyle(authOptions),
+      jsonBodyParser(options.bodyLimit ?? DEFAULT_BODY_LIMIT),
+      authenticate(authOptions),
+    ]),
+  );
 
   // ---- native routes -------------------------------------------------------------------------
   router.get('/health', (_req, res) => {
@@ -208,13 +214,13 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         external: memory.external,
       },
     };
-    res.json(report);
+    sendJson(res, report);
   });
   router.get('/api/_schema', async (_req, res) => {
-    res.json(await adapter.getSchema());
+    sendJson(res, await adapter.getSchema());
   });
   router.post('/api/_schema', requireMaster('changing the schema'), async (req, res) => {
-    res.json(await changeNativeSchema(deps, req.body));
+    sendJson(res, await changeNativeSchema(deps, req.body));
   });
   router.get('/api/_export', requireMaster('exporting'), async (req, res) => {
     const result = await exportBackend(deps, queryParams(req));
@@ -240,7 +246,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         }
         return out;
       });
-      res.json({ results });
+      sendJson(res, { results });
       return;
     }
     const results: unknown[] = [];
@@ -251,30 +257,30 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         results.push({ error: publicError(toHttpError(error)).toJSON() });
       }
     }
-    res.json({ results });
+    sendJson(res, { results });
   });
   router.get('/api/:table', async (req, res) => {
     const table = collectionParam(req.params.table, 'params.table', master(res));
-    res.json(await nativeQuery(deps, table, queryParams(req)));
+    sendJson(res, await nativeQuery(deps, table, queryParams(req)));
   });
   router.post('/api/:table', async (req, res) => {
     const table = collectionParam(req.params.table, 'params.table', master(res));
-    res.status(201).json(await nativeCreate(deps, table, req.body));
+    sendJson(res, await nativeCreate(deps, table, req.body), 201);
   });
   router.get('/api/:table/:id', async (req, res) => {
     const table = collectionParam(req.params.table, 'params.table', master(res));
     const id = objectIdParam(req.params.id, 'params.id');
-    res.json(await nativeFetch(deps, table, id, queryParams(req)));
+    sendJson(res, await nativeFetch(deps, table, id, queryParams(req)));
   });
   router.put('/api/:table/:id', async (req, res) => {
     const table = collectionParam(req.params.table, 'params.table', master(res));
     const id = objectIdParam(req.params.id, 'params.id');
-    res.json(await nativeSave(deps, table, id, req.body));
+    sendJson(res, await nativeSave(deps, table, id, req.body));
   });
   router.delete('/api/:table/:id', async (req, res) => {
     const table = collectionParam(req.params.table, 'params.table', master(res));
     const id = objectIdParam(req.params.id, 'params.id');
-    res.json(await nativeDelete(deps, table, id));
+    sendJson(res, await nativeDelete(deps, table, id));
   });
   router.post('/functions/:name', async (req, res) => {
     await runFunction(runner(), functionName(req.params.name), req, res, functionTimeoutMs);
@@ -284,28 +290,28 @@ export function createApiRouter(options: ApiRouterOptions): Router {
   const parse = express.Router({ caseSensitive: true, strict: false });
   parse.get('/classes/:className', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
-    res.json(await parseFind(deps, className, parseParams(req)));
+    sendJson(res, await parseFind(deps, className, parseParams(req)));
   });
   parse.post('/classes/:className', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
     const created = await parseCreate(deps, className, req.body);
     res.location(`${req.baseUrl}/classes/${className}/${String(created.objectId)}`);
-    res.status(201).json(created);
+    sendJson(res, created, 201);
   });
   parse.get('/classes/:className/:objectId', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
     const objectId = objectIdParam(req.params.objectId, 'objectId');
-    res.json(await parseGet(deps, className, objectId, parseParams(req)));
+    sendJson(res, await parseGet(deps, className, objectId, parseParams(req)));
   });
   parse.put('/classes/:className/:objectId', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
     const objectId = objectIdParam(req.params.objectId, 'objectId');
-    res.json(await parseUpdate(deps, className, objectId, req.body));
+    sendJson(res, await parseUpdate(deps, className, objectId, req.body));
   });
   parse.delete('/classes/:className/:objectId', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
     const objectId = objectIdParam(req.params.objectId, 'objectId');
-    res.json(await parseDelete(deps, className, objectId));
+    sendJson(res, await parseDelete(deps, className, objectId));
   });
   parse.post('/batch', async (req, res) => {
     const { operations, transaction } = parseParseBatch(req.body, master(res));
@@ -323,7 +329,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         }
         return out;
       });
-      res.json(results);
+      sendJson(res, results);
       return;
     }
     const results: unknown[] = [];
@@ -338,41 +344,41 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         results.push({ error: publicError(toHttpError(error)).toParseJSON() });
       }
     }
-    res.json(results);
+    sendJson(res, results);
   });
   parse.get('/schemas', async (_req, res) => {
-    res.json(await listParseSchemas(deps));
+    sendJson(res, await listParseSchemas(deps));
   });
   parse.post('/schemas', requireMaster('changing the schema'), async (req, res) => {
-    res.status(201).json(await createParseSchema(deps, undefined, req.body));
+    sendJson(res, await createParseSchema(deps, undefined, req.body), 201);
   });
   parse.get('/schemas/:className', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
-    res.json(await getParseSchema(deps, className));
+    sendJson(res, await getParseSchema(deps, className));
   });
   parse.post('/schemas/:className', requireMaster('changing the schema'), async (req, res) => {
     const className = collectionParam(req.params.className, 'className', false);
-    res.status(201).json(await createParseSchema(deps, className, req.body));
+    sendJson(res, await createParseSchema(deps, className, req.body), 201);
   });
   parse.put('/schemas/:className', requireMaster('changing the schema'), async (req, res) => {
     const className = collectionParam(req.params.className, 'className', false);
-    res.json(await updateParseSchema(deps, className, req.body));
+    sendJson(res, await updateParseSchema(deps, className, req.body));
   });
   parse.delete('/schemas/:className', requireMaster('changing the schema'), async (req, res) => {
     const className = collectionParam(req.params.className, 'className', false);
-    res.json(await deleteParseSchema(deps, className));
+    sendJson(res, await deleteParseSchema(deps, className));
   });
   parse.get('/aggregate/:className', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
-    res.json(await parseAggregate(deps, className, parseParams(req)));
+    sendJson(res, await parseAggregate(deps, className, parseParams(req)));
   });
   parse.get('/config', async (_req, res) => {
     if (options.configStore === undefined) {
-      res.json({ params: {} });
+      sendJson(res, { params: {} });
       return;
     }
     const snapshot = await options.configStore.getAll({ includeMasterKeyOnly: master(res) });
-    res.json(master(res) ? snapshot : { params: snapshot.params });
+    sendJson(res, master(res) ? snapshot : { params: snapshot.params });
   });
   parse.put('/config', requireMaster('changing the config'), async (req, res) => {
     if (options.configStore === undefined) {
@@ -399,7 +405,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
       (body.params === undefined ? {} : body.params) as Record<string, unknown>,
       (body.masterKeyOnly === undefined ? {} : body.masterKeyOnly) as Record<string, boolean>,
     );
-    res.json({ result: true });
+    sendJson(res, { result: true });
   });
   router.use(parsePath === '' ? '/' : parsePath, parse);
 

@@ -11,6 +11,7 @@ import { createApiRouter, type CorsSetting } from './create-api-router';
 import type { FunctionRunner } from './function-runner';
 import { createConsoleLogger, type LogLevel, type Logger } from './logger';
 import { hostCheck, isAllowedHost } from './internal/host-check';
+import { compose } from './internal/compose';
 import { errorMiddleware } from './internal/http-errors';
 import { getContext } from './internal/request-context';
 import { safeLogger } from './internal/safe-logger';
@@ -332,8 +333,11 @@ export class LocalBackendServer {
     const app = express();
     app.disable('x-powered-by');
     app.set('etag', false);
-    if (checkHosts) app.use(hostCheck(allowedHosts as readonly string[]));
-    app.use(this.#track);
+    app.use(
+      checkHosts
+        ? compose([hostCheck(allowedHosts as readonly string[]), this.#track])
+        : this.#track,
+    );
     app.use(
       createApiRouter({
         adapter,
@@ -435,7 +439,7 @@ export class LocalBackendServer {
       this.#inFlight--;
       if (this.#inFlight === 0) this.#drained?.();
     };
-    res.once('finish', finish);
+    // 'close' follows 'finish' and also fires when the client goes away first.
     res.once('close', finish);
     next();
   };

@@ -3,6 +3,7 @@ import { BackendError, describeValue, isPlainRecord, type ErrorCode } from '@loc
 import type { FunctionRequest, FunctionResponse, FunctionRunner } from '../function-runner';
 import { ERROR_CODES } from '@localbackend/adapter';
 import { getContext } from './request-context';
+import { sendJson } from './send-json';
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const NAME = /^[^/\\\u0000-\u001f\u007f]{1,256}$/;
@@ -138,7 +139,9 @@ export async function runFunction(
     isPlainRecord(parsed) && typeof parsed.code === 'number'
       ? parsed.code
       : ERROR_CODES[code].parseCode;
-  res
-    .status(response.statusCode)
-    .json(style === 'parse' ? { code: parseCode, error: message } : { error: { code, message } });
+  sendJson(
+    res,
+    style === 'parse' ? { code: parseCode, error: message } : { error: { code, message } },
+    response.statusCode,
+  );
 }

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { BackendError, toBackendError, type ErrorCode } from '@localbackend/adapter';
 import type { Logger } from '../logger';
 import { getContext, type ApiStyle } from './request-context';
+import { sendJson } from './send-json';
 
 const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
   400: 'INVALID_VALUE',
@@ -67,7 +68,7 @@ export function sendError(res: Response, error: BackendError, style?: ApiStyle):
     return;
   }
   const shown = publicError(error);
-  res.status(shown.status).json(errorBody(shown, style ?? getContext(res).style));
+  sendJson(res, errorBody(shown, style ?? getContext(res).style), shown.status);
 }
 
 /** The final error middleware: logs real bugs, answers everything in the request's style. */
