@@ -39,33 +39,37 @@ async function startProbe(): Promise<{ stop: () => Promise<number[]> }> {
 const ok = scriptFunction('ok', 'Outputs.value = "fine"; Outputs.Done();');
 
 describe('isolation of runaway workflows (worker threads)', () => {
-  let runtime: WorkflowRuntime;
+  // Loops run with a short script time limit; allocation with a generous one, so that it is the
+  // memory limit (not the time limit) that stops it even on a loaded machine.
+  let loops: WorkflowRuntime;
+  let hoards: WorkflowRuntime;
 
   beforeAll(async () => {
-    runtime = new WorkflowRuntime({
-      workers: 2,
-      timeoutMs: 4_000,
-      scriptTimeoutMs: 300,
-      stallTimeoutMs: 1_000,
-      maxMemoryMb: 64,
-      records: false,
-    });
-    runtime.load(
+    const common = { workers: 2, timeoutMs: 4_000, stallTimeoutMs: 1_000, maxMemoryMb: 64, records: false } as const;
+    loops = new WorkflowRuntime({ ...common, scriptTimeoutMs: 300 });
+    hoards = new WorkflowRuntime({ ...common, scriptTimeoutMs: 3_000, stallTimeoutMs: 3_500 });
+    loops.load(
       project(
         ok,
         scriptFunction('syncLoop', 'while (true) {}'),
         scriptFunction('microtaskLoop', 'await null; for (;;) { await null; }'),
         scriptFunction('timerLoop', 'for (;;) { await new Promise((r) => setTimeout(r, 1)); }'),
+      ),
+      { source: 'runaway' },
+    );
+    hoards.load(
+      project(
+        ok,
         scriptFunction('allocate', 'const hoard = []; for (;;) { hoard.push(new Array(1e6).fill(Math.random())); }'),
         scriptFunction('allocateAsync', 'const hoard = []; for (;;) { hoard.push(new Array(2e5).fill(Math.random())); await new Promise((r) => setImmediate(r)); }'),
       ),
       { source: 'runaway' },
     );
-    await runtime.start();
+    await Promise.all([loops.start(), hoards.start()]);
   });
 
   afterAll(async () => {
-    await runtime.close();
+    await Promise.all([loops.close(), hoards.close()]);
   });
 
   it.each([
@@ -75,6 +79,7 @@ describe('isolation of runaway workflows (worker threads)', () => {
     ['allocate', 'RESOURCE_LIMIT', 4_000],
     ['allocateAsync', 'RESOURCE_LIMIT', 6_000],
   ] as const)('%s fails with %s within its timeout while /health keeps answering within 100 ms', async (name, code, within) => {
+    const runtime = code === 'RESOURCE_LIMIT' ? hoards : loops;
     const probe = await startProbe();
     const started = performance.now();
     const [runaway, healthy] = await Promise.all([
