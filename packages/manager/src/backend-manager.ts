@@ -793,7 +793,7 @@ export class BackendManager extends EventEmitter {
     records: readonly unknown[],
     options: ImportRecordsManagerOptions = {},
   ): Promise<{ imported: number; skipped: number; relations: number }> {
-    assertCollectionName(collection, 'collection');
+    assertCollectionName(collection, 'collection', { allowSystem: true });
     if (!Array.isArray(records)) throw invalidValue('records', 'an array of records', records);
     if (!records.every((r) => isPlainRecord(r))) {
       const bad = records.findIndex((r) => !isPlainRecord(r));
@@ -1514,7 +1514,6 @@ const DATA_METHODS: readonly (keyof DataMethods)[] = [
   'exportData',
   'importParseSchema',
   'importRecords',
-  'existingObjectIds',
   'count',
   'backup',
   'integrityCheck',

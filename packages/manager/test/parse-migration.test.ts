@@ -84,6 +84,13 @@ const tagsOf = (i: number): string[] =>
   i % 4 === 0 ? [] : Array.from({ length: (i % 3) + 1 }, (_, k) => `tag${(i + k * 5) % TAGS}`);
 
 async function seed(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await parseRequest('POST', '/users', {
+      username: `user${i}`,
+      password: `secret-${i}`,
+      email: `user${i}@example.com`,
+    });
+  }
   await batch(
     Array.from({ length: TAGS }, (_, i) => ({
       method: 'POST',
@@ -212,6 +219,7 @@ describe.skipIf(pgMissing !== undefined)(
       expect(byClass['Book']).toMatchObject({ source: BOOKS, imported: BOOKS, local: BOOKS });
       expect(byClass['Author']).toMatchObject({ source: AUTHORS, local: AUTHORS });
       expect(byClass['Tag']).toMatchObject({ source: TAGS, local: TAGS });
+      expect(byClass['_User']).toMatchObject({ source: 3, local: 3 });
       const expectedPairs = Array.from({ length: BOOKS }, (_, i) => tagsOf(i).length).reduce(
         (a, b) => a + b,
         0,
@@ -276,6 +284,12 @@ describe.skipIf(pgMissing !== undefined)(
         location: source['location'],
         author: { objectId: 'author10', name: 'Author 10' },
       });
+      const users = JSON.parse(await manager.exportData(backendId, 'json')) as {
+        data: Record<string, Record<string, unknown>[]>;
+      };
+      const user = users.data['_User']!.find((u) => u['username'] === 'user1')!;
+      expect(user).toMatchObject({ username: 'user1', email: 'user1@example.com' });
+      expect(Object.keys(user).filter((k) => /password|hashed/i.test(k))).toEqual([]);
       const author = await api(port!, 'GET', '/classes/Author/author3', undefined, headers);
       expect(author.body['born']).toEqual(
         (await parseRequest('GET', '/classes/Author/author3'))['born'],

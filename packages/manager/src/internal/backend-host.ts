@@ -5,7 +5,6 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { assertCollectionName, isValidObjectId } from '@localbackend/adapter';
 import { LocalBackendServer } from '@localbackend/server';
 import { LocalSQLAdapter } from '@localbackend/sqlite';
 import { WorkflowRuntime, type WorkflowWatcher } from '@localbackend/workflows';
@@ -13,8 +12,6 @@ import { createHealthSampler } from '../health-report';
 import type { ColdHost, HostLog, ServingHost } from './backend-host-types';
 import type { DataMethods, HostStartOptions } from './host-protocol';
 import { managerVersion } from './module-paths';
-
-const MAX_IDS_PER_QUERY = 500;
 
 type AdapterOptions = Pick<HostStartOptions, 'dir' | 'schemaMode' | 'dbPath' | 'schemaPath'>;
 
@@ -51,24 +48,6 @@ function dataMethods(adapter: LocalSQLAdapter, schemaFile: string): DataMethods 
         onConflict: options.onConflict,
       });
       return { imported: result.imported, skipped: result.skipped, relations: result.relations };
-    },
-    async existingObjectIds(collection, ids) {
-      assertCollectionName(collection, 'collection', { allowSystem: true });
-      const wanted = ids.filter((id) => isValidObjectId(id));
-      const found: string[] = [];
-      const schema = await adapter.getSchema({ includeSystem: true });
-      if (!schema.tables.some((t) => t.name === collection)) return found;
-      for (let i = 0; i < wanted.length; i += MAX_IDS_PER_QUERY) {
-        const chunk = wanted.slice(i, i + MAX_IDS_PER_QUERY);
-        const { results } = await adapter.query({
-          collection,
-          where: { objectId: { $in: chunk } },
-          select: ['objectId'],
-          limit: chunk.length,
-        });
-        for (const record of results) found.push(record.objectId);
-      }
-      return found;
     },
     async count(collection) {
       const schema = await adapter.getSchema({ includeSystem: true });

@@ -44,7 +44,6 @@ export interface HostMethods {
     records: readonly unknown[],
     options: { readonly onConflict: 'error' | 'skip' | 'replace' },
   ): Promise<{ imported: number; skipped: number; relations: number }>;
-  existingObjectIds(collection: string, ids: readonly string[]): Promise<string[]>;
   count(collection: string): Promise<number>;
   backup(destPath: string): Promise<{ path: string; bytes: number }>;
   integrityCheck(): Promise<{ ok: boolean; problems: string[] }>;
@@ -65,7 +64,6 @@ export const HOST_METHODS: ReadonlySet<string> = new Set<HostMethod>([
   'exportData',
   'importParseSchema',
   'importRecords',
-  'existingObjectIds',
   'count',
   'backup',
   'integrityCheck',
