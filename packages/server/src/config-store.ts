@@ -7,6 +7,7 @@ import {
   isPlainRecord,
   toBackendError,
   type CloudStoreAdapter,
+  type FieldValue,
   type ParseWireValue,
 } from '@localbackend/adapter';
 
@@ -144,6 +145,29 @@ export class ConfigStore {
       for (const key of Object.keys(this.#masterKeyOnly)) masterKeyOnly[key] = true;
     }
     return { params, masterKeyOnly };
+  }
+
+  /**
+   * Every parameter decoded to JS values (`{ __type: 'Date' }` becomes a `Date`, ...), including
+   * master-key-only ones: what a workflow runtime's Config node reads (cloud code runs with the
+   * master key). Pass it as `config: () => configStore.getValues()`.
+   *
+   * @example
+   * ```ts
+   * const runtime = new WorkflowRuntime({ adapter, config: () => server.configStore!.getValues() });
+   * ```
+   */
+  async getValues(): Promise<Record<string, FieldValue>> {
+    await this.load();
+    const out: Record<string, FieldValue> = {};
+    for (const key of Object.keys(this.#params)) {
+      try {
+        out[key] = decodeParseValue(this.#params[key], `config.${key}`);
+      } catch {
+        out[key] = structuredClone(this.#params[key]!) as FieldValue;
+      }
+    }
+    return out;
   }
 
   /**

@@ -282,8 +282,11 @@ export function createApiRouter(options: ApiRouterOptions): Router {
     const id = objectIdParam(req.params.id, 'params.id');
     sendJson(res, await nativeDelete(deps, table, id));
   });
-  router.post('/functions/:name', async (req, res) => {
-    await runFunction(runner(), functionName(req.params.name), req, res, functionTimeoutMs);
+  // Noodl cloud-function names contain slashes (`API/test/POST`): every segment is part of it.
+  router.post('/functions/*name', async (req, res) => {
+    const segments = (req.params as { name?: unknown }).name;
+    const name = Array.isArray(segments) ? segments.join('/') : segments;
+    await runFunction(runner(), functionName(name), req, res, functionTimeoutMs);
   });
 
   // ---- Parse-compatible routes -----------------------------------------------------------------

@@ -6,7 +6,7 @@ import { getContext } from './request-context';
 import { sendJson } from './send-json';
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const NAME = /^[^/\\\u0000-\u001f\u007f]{1,256}$/;
+const NAME = /^[^\\\u0000-\u001f\u007f]{1,256}$/;
 const HOP_BY_HOP = new Set([
   'connection',
   'content-length',
@@ -22,10 +22,15 @@ const HIDDEN_HEADERS = new Set(['x-parse-master-key', 'authorization', 'cookie']
 
 /** Validates a function name from the URL. */
 export function functionName(value: unknown): string {
-  if (typeof value !== 'string' || !NAME.test(value) || value.trim() === '') {
+  if (
+    typeof value !== 'string' ||
+    !NAME.test(value) ||
+    value.trim() === '' ||
+    value.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')
+  ) {
     throw new BackendError(
       'INVALID_VALUE',
-      `params.name: expected a function name (1-256 characters, no "/" or control characters), got ${describeValue(value)}`,
+      `params.name: expected a function name (1-256 characters, "/"-separated, no empty, "." or ".." segments, no control characters), got ${describeValue(value)}`,
       { details: { path: 'params.name', expected: 'a function name' } },
     );
   }
