@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type Database from 'better-sqlite3';
+import type { PGlite } from '@electric-sql/pglite';
+import type { TableSchema } from '@localbackend/adapter';
+import { FILTER_CASES } from '@localbackend/adapter/testing';
+import { compile, matches, parseWhere } from '../src/index';
+import {
+  lookupFor,
+  openPg,
+  openSqlite,
+  pgTable,
+  sqliteTable,
+  type Junctions,
+  type Row,
+} from './helpers';
+
+/*
+ * The adapter conformance suite's filter cases (every operator in every format), run here
+ * directly on SQLite, PGlite and matches(), so that a semantic disagreement shows up in this
+ * package before it shows up in an adapter.
+ */
+
+const ITEM: TableSchema = {
+  name: 'Item',
+  columns: [
+    { name: 'title', type: 'String' },
+    { name: 'n', type: 'Number' },
+    { name: 'done', type: 'Boolean' },
+    { name: 'due', type: 'Date' },
+    { name: 'tags', type: 'Array' },
+    { name: 'meta', type: 'Object' },
+    { name: 'owner', type: 'Pointer', targetClass: 'Owner' },
+    { name: 'loc', type: 'GeoPoint' },
+    { name: 'body', type: 'String' },
+  ],
+};
+
+/** The suite's Item fixture (adapter/src/testing/fixtures.ts), as an adapter stores it. */
+const ITEM_FIXTURE: Record<string, Record<string, unknown>> = {
+  a: {
+    title: 'Buy milk',
+    n: 1,
+    done: false,
+    due: new Date('2026-01-01T00:00:00.000Z'),
+    tags: ['x', 'y'],
+    meta: { city: 'Oslo', zip: 150 },
+    owner: 'o1',
+    loc: { latitude: 59.91, longitude: 10.75 },
+    body: 'fresh milk from the farm',
+  },
+  b: {
+    title: 'buy bread',
+    n: 2,
+    done: true,
+    due: new Date('2026-02-01T00:00:00.000Z'),
+    tags: ['y'],
+    meta: { city: 'Bergen', zip: 5003 },
+    owner: 'o1',
+    loc: { latitude: 60.39, longitude: 5.32 },
+    body: 'bread and butter',
+  },
+  c: {
+    title: 'Call mom',
+    n: 3,
+    done: false,
+    due: new Date('2026-03-01T00:00:00.000Z'),
+    tags: [],
+    meta: { city: 'Oslo' },
+    owner: 'o2',
+    loc: { latitude: 40.71, longitude: -74.0 },
+    body: 'phone call',
+  },
+  d: { title: 'Clean house', n: 4, done: true, tags: ['z', 'x'] },
+  e: {
+    title: 'écrire',
+    n: 5.5,
+    done: false,
+    due: new Date('2026-05-15T00:00:00.000Z'),
+    tags: ['x'],
+    meta: { city: 'Trondheim', zip: 7010 },
+    owner: 'o2',
+    loc: { latitude: 63.43, longitude: 10.39 },
+    body: 'milk and honey',
+  },
+  f: {
+    n: -1,
+    due: new Date('2025-12-31T00:00:00.000Z'),
+    meta: {},
+    owner: 'o1',
+    loc: { latitude: -33.87, longitude: 151.21 },
+    body: 'MILK shake',
+  },
+};
+
+const rows: Row[] = Object.entries(ITEM_FIXTURE).map(([key, item]) => {
+  const row: Row = {
+    objectId: key,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+  for (const [field, value] of Object.entries(item)) {
+    if (value instanceof Date) row[field] = value.toISOString();
+    else if (field === 'loc') row[field] = { __type: 'GeoPoint', ...(value as object) };
+    else row[field] = value;
+  }
+  return row;
+});
+const junctions: Junctions = {
+  _Join_favorites_Owner: [
+    ['o1', 'a'],
+    ['o1', 'c'],
+  ],
+};
+const ids = { a: 'a', b: 'b', c: 'c', d: 'd', e: 'e', f: 'f', o1: 'o1', o2: 'o2', org: 'org' };
+
+let sqlite: Database.Database;
+let pg: PGlite;
+
+beforeAll(async () => {
+  sqlite = openSqlite();
+  sqliteTable(sqlite, { name: 'Item', schema: ITEM }, rows, junctions);
+  pg = await openPg();
+  await pgTable(pg, { name: 'Item', schema: ITEM }, rows, junctions);
+});
+
+afterAll(() => sqlite.close());
+
+describe('the adapter conformance filter cases', () => {
+  for (const c of FILTER_CASES) {
+    test(`${c.format}: ${c.name}`, async () => {
+      const where = parseWhere(c.where(ids), { schema: ITEM });
+      const expected = c.expect === '' ? [] : c.expect.split(',').sort();
+      const lite = compile(where, { dialect: 'sqlite', table: 'Item', schema: ITEM });
+      expect(
+        (sqlite.prepare(lite.sql).all(...(lite.parameters as unknown[])) as Row[])
+          .map((r) => r.objectId)
+          .sort(),
+      ).toEqual(expected);
+      const post = compile(where, { dialect: 'postgres', table: 'Item', schema: ITEM });
+      expect(
+        (await pg.query<Row>(post.sql, post.parameters as unknown[])).rows
+          .map((r) => r.objectId)
+          .sort(),
+      ).toEqual(expected);
+      const relations = lookupFor(junctions);
+      expect(
+        rows
+          .filter((r) => matches(r, where, { schema: ITEM, relations }))
+          .map((r) => r.objectId)
+          .sort(),
+      ).toEqual(expected);
+    });
+  }
+});
