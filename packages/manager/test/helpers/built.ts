@@ -4,7 +4,15 @@
  * changed since the last build), the manager is rebuilt here, once, under a lock.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,16 +39,23 @@ function isStale(pkgDir: string, marker: string): boolean {
 
 function withLock(work: () => void): void {
   const lock = path.join(managerDir, '.build-lock');
+  const owner = path.join(lock, 'pid');
   const until = Date.now() + 180_000;
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(owner, String(process.pid));
       break;
     } catch {
       if (Date.now() > until) throw new Error(`build lock ${lock} held for too long`);
-      // If the holder died, the lock goes stale; take it after 3 minutes.
-      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
-      if (since !== undefined && Date.now() - since > 180_000)
+      // A lock left by a process that died (killed test run) is taken over.
+      let holder = Number.NaN;
+      try {
+        holder = Number(readFileSync(owner, 'utf8').trim());
+      } catch {
+        // the holder is writing its pid right now
+      }
+      if (Number.isInteger(holder) && !isAlive(holder))
         rmSync(lock, { recursive: true, force: true });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
@@ -49,6 +64,15 @@ function withLock(work: () => void): void {
     work();
   } finally {
     rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
