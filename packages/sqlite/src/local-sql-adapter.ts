@@ -428,7 +428,15 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     const conn = this.#conn();
     if (kind === 'read') {
       this.#maybeRefresh();
-      return work(NO_SCOPE);
+      try {
+        return work(NO_SCOPE);
+      } catch (error) {
+        // another process dropped a column or table since the schema was read: reload, retry once
+        if (!this.#shared || !/no such (column|table)/i.test(String((error as Error).message)))
+          throw error;
+        if (!this.#schema.refreshIfChanged()) throw error;
+        return work(NO_SCOPE);
+      }
     }
     const events: ChangeEvent[] = [];
     const generation = this.#schema.generation;
@@ -1028,7 +1036,7 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     const steps = positiveInteger(options.pagesPerStep, 'pagesPerStep', 100);
     const run = () => copyDatabase(this.#conn(), this.path, dest, steps, options.onProgress);
     try {
-      if (this.#shared && this.#currentTx() === undefined) return await run();
+      if (this.#shared) return await run();
       if (this.#currentTx() !== undefined) {
         throw new BackendError(
           'FORBIDDEN',
@@ -1075,6 +1083,11 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
         this.#connection = undefined;
         const next = await restoreInto(old, this.path, src, reopen);
         this.#connection = next;
+        if (!settings.readonly) {
+          next.exec('BEGIN IMMEDIATE');
+          this.#schema.initialize();
+          next.exec('COMMIT');
+        }
         this.#schema.load();
       } catch (error) {
         if (this.#connection === undefined) {

@@ -395,6 +395,36 @@ describe('two adapters on one file', () => {
   });
 });
 
+describe('two adapters on one file: dropped columns', () => {
+  it('a read after another adapter dropped a column reloads the schema instead of failing', async () => {
+    const path = file();
+    const a = new LocalSQLAdapter(path);
+    const b = new LocalSQLAdapter(path);
+    await a.create({ collection: 'Todo', data: { title: 'a', extra: 1 } });
+    expect((await b.query({ collection: 'Todo', where: { extra: 1 } })).results).toHaveLength(1);
+    await a.deleteColumn('Todo', 'extra');
+    const { results } = await b.query({ collection: 'Todo', select: ['title', 'extra'] });
+    expect(results.map((r) => r.title)).toEqual(['a']);
+    expect('extra' in results[0]!).toBe(false);
+    await a.disconnect();
+    await b.disconnect();
+  });
+
+  it('a backup can run while a transaction is open on a file database', async () => {
+    const db = new LocalSQLAdapter(file());
+    await db.create({ collection: 'Todo', data: { title: 'committed' } });
+    const dest = join(dir, `inside-tx-${n}.db`);
+    await db.transaction(async (tx) => {
+      await tx.create({ collection: 'Todo', data: { title: 'not yet committed' } });
+      await db.backup(dest);
+    });
+    const copy = new Database(dest, { readonly: true });
+    expect(copy.prepare('SELECT title FROM "Todo"').pluck().all()).toEqual(['committed']);
+    copy.close();
+    await db.disconnect();
+  });
+});
+
 describe('events', () => {
   it('a throwing listener is reported to onListenerError', async () => {
     const errors: unknown[] = [];

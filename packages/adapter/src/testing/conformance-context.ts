@@ -1,4 +1,4 @@
-import { onTestFinished } from 'vitest';
+import { vitestApi } from './vitest-api';
 import type { AdapterCapabilities, CloudStoreAdapter } from '../cloud-store-adapter';
 import type { SchemaMode } from '../schema-definition';
 
@@ -102,7 +102,7 @@ export function createSuiteContext(
     caps,
     async open(schemaMode: SchemaMode = 'auto') {
       const adapter = await factory({ schemaMode });
-      onTestFinished(async () => {
+      vitestApi().onTestFinished(async () => {
         await destroy(adapter);
       });
       await adapter.connect();

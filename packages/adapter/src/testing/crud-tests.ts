@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { vitestApi } from './vitest-api';
 import type { SuiteContext } from './conformance-context';
 import { expectBackendError } from './fixtures';
 
@@ -6,6 +6,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Create / fetch / save / increment / delete and value round-trips. */
 export function crudTests(ctx: SuiteContext): void {
+  const { describe, expect, it } = vitestApi();
   describe('CRUD', () => {
     it('create returns the stored record with objectId, createdAt and updatedAt', async () => {
       const db = await ctx.open();

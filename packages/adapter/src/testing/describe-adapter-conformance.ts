@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { vitestApi } from './vitest-api';
 import {
   createSuiteContext,
   type ConformanceCapabilities,
@@ -52,6 +52,7 @@ export function describeAdapterConformance(
   options: ConformanceOptions = {},
 ): void {
   const ctx = createSuiteContext(createAdapter, options);
+  const { describe, expect, it } = vitestApi();
   describe(`CloudStoreAdapter conformance: ${name}`, () => {
     it('the adapter claims every capability the suite is told to test', async () => {
       const db = await ctx.open();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { vitestApi } from './vitest-api';
 import type { SuiteContext } from './conformance-context';
 import { expectBackendError } from './fixtures';
 
@@ -16,6 +16,7 @@ function nestedWhere(depth: number): Record<string, unknown> {
 
 /** Every error code an adapter raises, with hostile inputs; the store stays intact. */
 export function errorTests(ctx: SuiteContext): void {
+  const { describe, expect, it } = vitestApi();
   describe('errors', () => {
     it('INVALID_COLLECTION_NAME for malformed collection names', async () => {
       const db = await ctx.open();

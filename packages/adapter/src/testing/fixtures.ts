@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { vitestApi } from './vitest-api';
 import { BackendError, ERROR_CODES, type ErrorCode } from '../backend-error';
 import type { CloudStoreAdapter } from '../cloud-store-adapter';
 import type { StoredRecord } from '../field-value';
@@ -130,6 +130,7 @@ export async function expectBackendError(
   promise: Promise<unknown> | (() => unknown),
   code: ErrorCode | readonly ErrorCode[],
 ): Promise<BackendError> {
+  const { expect } = vitestApi();
   let error: unknown;
   try {
     await (typeof promise === 'function' ? promise() : promise);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { vitestApi } from './vitest-api';
 import type { CloudStoreAdapter } from '../cloud-store-adapter';
 import type { SuiteContext } from './conformance-context';
 import { FILTER_CASES } from './filter-cases';
@@ -13,6 +13,7 @@ const FORMAT_TITLES = {
 
 /** Filters in every format, sort, paging, count, include, select, aggregate and distinct. */
 export function queryTests(ctx: SuiteContext): void {
+  const { describe, expect, it } = vitestApi();
   describe('queries on a seeded fixture', () => {
     let db: CloudStoreAdapter;
     let seeded: Seeded;

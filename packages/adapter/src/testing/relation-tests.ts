@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { vitestApi } from './vitest-api';
 import type { CloudStoreAdapter } from '../cloud-store-adapter';
 import type { SuiteContext } from './conformance-context';
 import { expectBackendError } from './fixtures';
@@ -16,6 +16,7 @@ async function related(db: CloudStoreAdapter, postId: string, key = 'likes'): Pr
 
 /** Relation fields: addRelation / removeRelation, `__op` AddRelation / RemoveRelation, `$relatedTo`. */
 export function relationTests(ctx: SuiteContext): void {
+  const { describe, expect, it } = vitestApi();
   describe.skipIf(!ctx.has('relations'))(ctx.title('relations', 'relations'), () => {
     async function setup() {
       const db = await ctx.open();

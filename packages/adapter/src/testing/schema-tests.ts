@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { vitestApi } from './vitest-api';
 import type { CloudStoreAdapter } from '../cloud-store-adapter';
 import type { ColumnDefinition, SchemaDefinition } from '../schema-definition';
 import type { SuiteContext } from './conformance-context';
@@ -20,6 +20,7 @@ async function tableNames(db: CloudStoreAdapter): Promise<string[]> {
 
 /** Schema operations in auto and strict mode. */
 export function schemaTests(ctx: SuiteContext): void {
+  const { describe, expect, it } = vitestApi();
   describe.skipIf(!ctx.has('schema'))(ctx.title('schema: auto mode', 'schema'), () => {
     it('the first write of a field adds a column of the inferred type', async () => {
       const db = await ctx.open();

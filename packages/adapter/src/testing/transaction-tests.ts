@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { vitestApi } from './vitest-api';
 import { BackendError } from '../backend-error';
 import type { ChangeEvent, CloudStoreAdapter } from '../cloud-store-adapter';
 import type { SuiteContext } from './conformance-context';
@@ -8,6 +8,7 @@ class Abort extends Error {}
 
 /** Transactions (commit, rollback, nesting, isolation) and change events. */
 export function transactionTests(ctx: SuiteContext): void {
+  const { describe, expect, it } = vitestApi();
   describe.skipIf(!ctx.has('transactions'))(ctx.title('transactions', 'transactions'), () => {
     it('commits every change and returns what fn returned', async () => {
       const db = await ctx.open();
