@@ -6,9 +6,9 @@ import type { ParseOptions } from './parse-options';
 
 /**
  * Parses `include` (pointers to fetch with the results): `'list,owner.team'` or
- * `['list', 'owner.team']` into key paths `[['list'], ['owner', 'team']]`. With a schema the
- * first key must be a Pointer or Array field (unknown fields are errors, or dropped with
- * `unknownFields: 'missing'`).
+ * `['list', 'owner.team']` into key paths `[['list'], ['owner', 'team']]`. With a schema, paths
+ * whose first key is not a Pointer or Array field are dropped (as Parse ignores them); unknown
+ * fields are errors, or dropped with `unknownFields: 'missing'`.
  *
  * @example
  * ```ts
@@ -55,17 +55,8 @@ export function parseInclude(
           },
         );
       }
-      if (column.type !== 'Pointer' && column.type !== 'Array') {
-        throw errorAt(
-          'TYPE_MISMATCH',
-          item.loc,
-          `include needs a Pointer or Array field; ${keys[0]} is a ${column.type} column`,
-          {
-            expected: 'a Pointer or Array field',
-            received: keys[0],
-          },
-        );
-      }
+      // Like Parse: including a field that holds no pointers is not an error, just nothing to do.
+      if (column.type !== 'Pointer' && column.type !== 'Array') continue;
     }
     const id = keys.join('.');
     if (seen.has(id)) continue;
