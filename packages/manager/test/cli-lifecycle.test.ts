@@ -10,7 +10,16 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliEntry, ensureBuilt } from './helpers/built';
-import { api, health } from './helpers/http';
+import { api, health, waitFor } from './helpers/http';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 import { runCli } from './helpers/run-cli';
 
 let root: string;
@@ -106,6 +115,27 @@ describe('localbackend CLI lifecycle', () => {
     expect(JSON.parse((await runCli(['status', id, '--json'], env())).stdout)).toMatchObject({
       state: 'stopped',
     });
+  });
+
+  it('a backend whose supervisor is killed with SIGKILL shuts itself down (no orphans)', async () => {
+    const { id } = JSON.parse((await runCli(['create', 'Orphan', '--json'], env())).stdout) as {
+      id: string;
+    };
+    const run = await startForeground(id);
+    const backendPid = run.running.pid;
+    run.child.kill('SIGKILL');
+    await run.exited;
+    await waitFor(() => !isAlive(backendPid), 10_000, 'the orphaned backend to exit');
+    expect(await health(run.running.port)).toBeUndefined();
+    expect(JSON.parse((await runCli(['status', id, '--json'], env())).stdout)).toMatchObject({
+      state: 'stopped',
+      running: false,
+    });
+    // It starts again normally.
+    const again = await startForeground(id);
+    expect(await health(again.running.port)).toMatchObject({ id });
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
   });
 
   it('export, import, backup, restore and logs on a backend', async () => {

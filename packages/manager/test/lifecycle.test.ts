@@ -296,4 +296,19 @@ describe('BackendManager in-process mode', () => {
     await local.stopAll();
     expect(await health(status.port!)).toBeUndefined();
   });
+
+  it('deletes a running backend: it is stopped first, then its directory goes', async () => {
+    const local = new BackendManager({
+      root,
+      mode: 'in-process',
+      basePort: 26_100,
+      maxPort: 26_999,
+    });
+    const backend = await local.createBackend('Doomed');
+    const { port } = await local.startBackend(backend.id);
+    await local.deleteBackend(backend.id);
+    expect(await health(port!)).toBeUndefined();
+    await expect(local.getStatus(backend.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await local.listBackends()).some((b) => b.id === backend.id)).toBe(false);
+  });
 });
