@@ -150,8 +150,8 @@ export type RealtimeClientMessage =
   | { readonly type: 'ping'; readonly requestId?: string | number };
 
 interface Subscription {
+  /** Parsed without a schema, so that columns added later (auto schema) still match. */
   readonly where: FilterNode | undefined;
-  readonly schema: TableSchema | undefined;
 }
 
 interface Client {
@@ -237,7 +237,6 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
   const maxSubs = options.maxSubscriptionsPerClient ?? 100;
   const maxBuffered = options.maxBufferedBytes ?? 16 * 1024 * 1024;
   const clients = new Set<Client>();
-  const schemaCache = new Map<string, { at: number; table: Promise<TableSchema | undefined> }>();
   let closed = false;
 
   const isMaster = (request: IncomingMessage | undefined): boolean => {
@@ -328,14 +327,43 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
     );
   };
 
-  const tableSchema = (collection: string): Promise<TableSchema | undefined> => {
-    const cached = schemaCache.get(collection);
-    if (cached !== undefined && Date.now() - cached.at < 2000) return cached.table;
-    const table = adapter.getSchema().then(
-      (schema) => schema.tables.find((t) => t.name === collection),
-      () => undefined,
-    );
-    schemaCache.set(collection, { at: Date.now(), table });
+  // The latest schema, read synchronously while matching events (refreshed in the background).
+  let tables = new Map<string, TableSchema>();
+  let tablesAt = 0;
+  let refreshing: Promise<void> | undefined;
+  const refreshSchema = (): Promise<void> => {
+    refreshing ??= adapter
+      .getSchema()
+      .then(
+        (schema) => {
+          tables = new Map(schema.tables.map((t) => [t.name, t]));
+          tablesAt = Date.now();
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        refreshing = undefined;
+      });
+    return refreshing;
+  };
+  const tableSchema = async (collection: string): Promise<TableSchema | undefined> => {
+    if (Date.now() - tablesAt > 2000 || !tables.has(collection)) await refreshSchema();
+    return tables.get(collection);
+  };
+  /** The cached schema for matching; a record with a field it lacks triggers a refresh. */
+  const schemaFor = (event: ChangeEvent): TableSchema | undefined => {
+    const table = tables.get(event.collection);
+    if (table === undefined || Date.now() - tablesAt > 2000) {
+      void refreshSchema();
+      return table;
+    }
+    for (const key of Object.keys(event.object)) {
+      if (key === 'objectId' || key === 'createdAt' || key === 'updatedAt') continue;
+      if (!table.columns.some((c) => c.name === key)) {
+        void refreshSchema(); // a column added since (auto schema); see safeMatches
+        break;
+      }
+    }
     return table;
   };
 
@@ -421,7 +449,6 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
       );
     }
     let where: FilterNode | undefined;
-    let schema: TableSchema | undefined;
     if (message.where !== undefined && message.where !== null) {
       if (!isPlainRecord(message.where)) {
         throw new BackendError(
@@ -432,10 +459,25 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
           },
         );
       }
-      schema = await tableSchema(collection);
-      where = parseWhere(message.where, { schema, unknownFields: 'missing', path: 'where' });
+      const schema = await tableSchema(collection);
+      // Validate against today's columns (types, operators); keep a schema-free form for
+      // matching, so that fields added later by auto-schema writes are seen.
+      parseWhere(message.where, { schema, unknownFields: 'missing', path: 'where' });
+      where = parseWhere(message.where, { path: 'where' });
+      try {
+        matches({ objectId: '', createdAt: '', updatedAt: '' }, where, { schema });
+      } catch (error) {
+        const err = toBackendError(error);
+        if (err.code === 'UNSUPPORTED') {
+          throw new BackendError(
+            'UNSUPPORTED',
+            `message.where: this filter cannot be evaluated on change events (${err.message})`,
+            { details: { path: 'message.where' } },
+          );
+        }
+      }
     }
-    client.subs.set(collection, { where, schema });
+    client.subs.set(collection, { where });
     reply(
       client,
       requestId === undefined
@@ -500,6 +542,7 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
       }
       return data;
     };
+    let schema: { table: TableSchema | undefined } | undefined;
     for (const client of clients) {
       try {
         if (client.subs.size === 0) {
@@ -508,7 +551,8 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
         }
         const sub = client.subs.get(event.collection);
         if (sub === undefined) continue;
-        const kind = eventKind(event, sub);
+        schema ??= { table: schemaFor(event) };
+        const kind = eventKind(event, sub, schema.table);
         if (kind !== undefined) send(client, message(kind));
       } catch (error) {
         logger.debug('realtime delivery failed', {
@@ -600,21 +644,33 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
   };
 }
 
-function safeMatches(record: StoredRecord, sub: Subscription): boolean {
+function safeMatches(
+  record: StoredRecord,
+  where: FilterNode,
+  schema: TableSchema | undefined,
+): boolean {
   try {
-    return matches(record, sub.where!, { schema: sub.schema });
-  } catch {
+    return matches(record, where, { schema });
+  } catch (error) {
+    // A field the schema does not have (yet): judge the record on its own values.
+    if (schema !== undefined && toBackendError(error).code === 'INVALID_FIELD_NAME') {
+      return safeMatches(record, where, undefined);
+    }
     return false;
   }
 }
 
 /** What a change means for one subscription (undefined: nothing to send). */
-function eventKind(event: ChangeEvent, sub: Subscription): string | undefined {
+function eventKind(
+  event: ChangeEvent,
+  sub: Subscription,
+  schema: TableSchema | undefined,
+): string | undefined {
   if (sub.where === undefined) return event.type;
-  const now = safeMatches(event.object, sub);
+  const now = safeMatches(event.object, sub.where, schema);
   if (event.type !== 'save') return now ? event.type : undefined;
   if (event.previous === undefined) return now ? 'save' : undefined;
-  const before = safeMatches(event.previous, sub);
+  const before = safeMatches(event.previous, sub.where, schema);
   if (now && before) return 'save';
   if (now) return 'enter';
   if (before) return 'leave';

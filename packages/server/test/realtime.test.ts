@@ -77,6 +77,65 @@ describe('realtime subscriptions', () => {
     await Promise.all([all.close(), todo.close(), open.close()]);
   });
 
+  it('matches fields added after subscribing, dates and pointers', async () => {
+    await create('Late', { title: 'exists already' });
+    const c = await TestClient.connect(t.url);
+    await c.call({ type: 'subscribe', collection: 'Late', where: { colour: 'red' } });
+    const red = await create('Late', { colour: 'red' });
+    await create('Late', { colour: 'blue' });
+    await c.next((m) => m.event === 'create' && m.data.objectId === red);
+    const missing = await TestClient.connect(t.url);
+    await missing.call({
+      type: 'subscribe',
+      collection: 'Late',
+      where: { shape: { $exists: false } },
+    });
+    const plain = await create('Late', { colour: 'green' });
+    await missing.next((m) => m.event === 'create' && m.data.objectId === plain);
+    await missing.close();
+
+    const owner = await create('Owner', { name: 'o' });
+    const due = await TestClient.connect(t.url);
+    await due.call({
+      type: 'subscribe',
+      collection: 'Task',
+      where: {
+        due: { $lt: { __type: 'Date', iso: '2026-06-01T00:00:00.000Z' } },
+        owner: { __type: 'Pointer', className: 'Owner', objectId: owner },
+      },
+    });
+    const ptr = { __type: 'Pointer', className: 'Owner', objectId: owner };
+    const early = await create('Task', {
+      due: { __type: 'Date', iso: '2026-01-01T00:00:00.000Z' },
+      owner: ptr,
+    });
+    const late = await create('Task', {
+      due: { __type: 'Date', iso: '2026-12-01T00:00:00.000Z' },
+      owner: ptr,
+    });
+    await due.next((m) => m.event === 'create' && m.data.objectId === early);
+    await save('Task', late, { due: { __type: 'Date', iso: '2026-02-01T00:00:00.000Z' } });
+    await due.next((m) => m.event === 'enter' && m.data.objectId === late);
+    expect(c.events().map((e) => e.data.objectId)).toEqual([red]);
+    await Promise.all([c.close(), due.close()]);
+  });
+
+  it('refuses filters that cannot be evaluated on events ($relatedTo)', async () => {
+    const c = await TestClient.connect(t.url);
+    const reply = await c.call({
+      type: 'subscribe',
+      collection: 'Tag',
+      where: {
+        $relatedTo: {
+          object: { __type: 'Pointer', className: 'Post', objectId: 'p1' },
+          key: 'tags',
+        },
+      },
+    });
+    expect(reply).toMatchObject({ type: 'error', code: 'UNSUPPORTED' });
+    await c.close();
+  });
+
   it('unsubscribe stops delivery; a client with subscriptions gets only those', async () => {
     const c = await TestClient.connect(t.url);
     await c.call({ type: 'subscribe', collection: 'A' });
