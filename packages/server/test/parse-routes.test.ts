@@ -439,6 +439,10 @@ describe('/config', () => {
       },
       masterKeyOnly: { secret: true },
     });
+    const stored = await parse('GET', '/classes/_Config', undefined, MASTER);
+    expect(stored.body.results).toHaveLength(1);
+    expect(t.server.configStore!.storage).toBe('adapter');
+    expect((await parse('GET', '/classes/_Config')).status).toBe(403);
     await parse('PUT', '/config', { params: { welcome: { __op: 'Delete' } } }, MASTER);
     expect((await parse('GET', '/config')).body.params.welcome).toBeUndefined();
     expect(await t.server.configStore!.get('when')).toEqual({

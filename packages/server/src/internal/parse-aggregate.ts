@@ -9,7 +9,7 @@ import {
 } from '@localbackend/adapter';
 import { matches, parseWhere } from '@localbackend/query';
 import type { ApiDeps } from './api-deps';
-import { encodeRecords } from './parse-operations';
+import { emptyIfMissing, encodeRecords, isSystemCollection } from './parse-operations';
 import { parseClientJson } from './json-depth';
 import { parseInteger, parseWhereParam, single } from './params';
 
@@ -144,6 +144,18 @@ export async function parseAggregate(
   className: string,
   params: Params,
 ): Promise<{ results: unknown[] }> {
+  try {
+    return await aggregate(deps, className, params);
+  } catch (error) {
+    return emptyIfMissing(error, { results: [] });
+  }
+}
+
+async function aggregate(
+  deps: ApiDeps,
+  className: string,
+  params: Params,
+): Promise<{ results: unknown[] }> {
   const whereRaw = single(params.where, 'where');
   const where = whereRaw === undefined ? undefined : parseWhereParam(whereRaw, 'where');
   if (params.distinct !== undefined) {
@@ -161,7 +173,7 @@ export async function parseAggregate(
       );
     }
     const table = await deps.schema.table(className);
-    if (table === undefined) return { results: [] };
+    if (table === undefined && !isSystemCollection(className)) return { results: [] };
     const values = await deps.adapter.distinct({ collection: className, field, where });
     return { results: values.map((v) => encodeGroupValue(v, table, field)) };
   }
@@ -183,7 +195,7 @@ export async function parseAggregate(
         : rowsStage(state, stage.name, value, stage.path);
   }
   if (state.kind === 'rows') return { results: state.rows };
-  if (table === undefined) return { results: [] };
+  if (table === undefined && !isSystemCollection(className)) return { results: [] };
   const limit = state.limit ?? deps.limits.maxLimit;
   if (limit === 0) return { results: [] };
   const { results } = await deps.adapter.query({
@@ -272,7 +284,7 @@ async function recordsStage(
       };
     case '$count': {
       const label = countName(value, path);
-      if (table === undefined) return { kind: 'rows', rows: [] };
+      if (table === undefined && !isSystemCollection(className)) return { kind: 'rows', rows: [] };
       const total = await deps.adapter.count({
         collection: className,
         where: combine(state.wheres),
@@ -433,7 +445,7 @@ async function group(
   }
   const key = hasId ? spec._id : spec.objectId;
   const accs = accumulators(spec, path);
-  if (table === undefined) return [];
+  if (table === undefined && !isSystemCollection(className)) return [];
   const run = async (groupWhere: Where | undefined, id: unknown): Promise<Row | undefined> => {
     const count = await deps.adapter.count({ collection: className, where: groupWhere });
     if (count === 0) return undefined;
@@ -464,7 +476,7 @@ async function group(
     return row === undefined ? [] : [row];
   }
   const field = fieldRef(key, `${path}._id`);
-  const column = table.columns.find((c) => c.name === field);
+  const column = table?.columns.find((c) => c.name === field);
   if (
     column !== undefined &&
     (column.type === 'Object' || column.type === 'Array' || column.type === 'Relation')

@@ -160,26 +160,43 @@ export async function parseFind(
   }
   const table = await deps.schema.table(className);
   const { include, select, exclude } = await projection(deps, table, params);
-  if (table === undefined) {
-    // Parse answers an empty list for a class that does not exist yet.
-    return count ? { results: [], count: 0 } : { results: [] };
-  }
+  // Parse answers an empty list for a class that does not exist (yet). System collections are
+  // not in the schema listing; the adapter judges them.
+  const empty = count ? { results: [], count: 0 } : { results: [] };
+  if (table === undefined && !isSystemCollection(className)) return empty;
   if (limit === 0) {
     if (!count) return { results: [] };
-    return { results: [], count: await deps.adapter.count({ collection: className, where }) };
+    const total = await deps.adapter
+      .count({ collection: className, where })
+      .catch((error: unknown) => emptyIfMissing(error, -1));
+    return { results: [], count: Math.max(0, total) };
   }
-  const result = await deps.adapter.query({
-    collection: className,
-    where,
-    sort: sort as never,
-    limit,
-    skip,
-    count,
-    include,
-    select,
-  });
+  const result = await deps.adapter
+    .query({
+      collection: className,
+      where,
+      sort: sort as never,
+      limit,
+      skip,
+      count,
+      include,
+      select,
+    })
+    .catch((error: unknown) => emptyIfMissing(error, undefined));
+  if (result === undefined) return empty;
   const results = await encodeRecords(deps, className, result.results, exclude);
   return result.count === undefined ? { results } : { results, count: result.count };
+}
+
+/** True for system collections (`_User`, `_Config`...), which the schema listing leaves out. */
+export function isSystemCollection(name: string): boolean {
+  return name.startsWith('_');
+}
+
+/** `fallback` when the error says the collection does not exist; rethrows anything else. */
+export function emptyIfMissing<T>(error: unknown, fallback: T): T {
+  if (toBackendError(error).code === 'TABLE_NOT_FOUND') return fallback;
+  throw error;
 }
 
 function notFoundForParse(error: unknown): never {
