@@ -53,6 +53,12 @@ export interface PrepareQueryOptions {
   readonly unknownFields?: 'error' | 'missing';
   /** Use the compiled-shape cache (default true). */
   readonly cache?: boolean;
+  /**
+   * Tells whether a table exists: a `$relatedTo` / Relation `pointsTo` whose junction table does
+   * not exist then compiles to false instead of failing in SQL. The answers are re-checked on
+   * every cache hit.
+   */
+  readonly hasTable?: (name: string) => boolean;
 }
 
 interface Entry {
@@ -60,6 +66,8 @@ interface Entry {
   readonly leaves: Tracker['leaves'];
   readonly bases: readonly ('where' | 'limit' | 'skip')[];
   readonly recipes: readonly ParamRecipe[];
+  /** hasTable() answers the SQL depends on. */
+  readonly tables: readonly (readonly [string, boolean])[];
 }
 
 /** Cache counters (internal; read by tests and the benchmark). */
@@ -246,7 +254,8 @@ class ShapeCursor {
       this.json(input.select) &&
       this.special(input.limit === undefined ? T_UNDEFINED : T_NUMBER) &&
       this.special(input.skip === undefined ? T_UNDEFINED : T_NUMBER) &&
-      this.special(input.count === true ? T_TRUE : T_FALSE)
+      this.special(input.count === true ? T_TRUE : T_FALSE) &&
+      this.special(options.hasTable === undefined ? T_FALSE : T_TRUE)
     );
   }
 }
@@ -265,7 +274,23 @@ function build(
   options: PrepareQueryOptions,
   tracker: Tracker | undefined,
   bases: ('where' | 'limit' | 'skip')[],
-): { sql: string; params: unknown[]; recipes: ParamRecipe[] | undefined; cacheable: boolean } {
+): {
+  sql: string;
+  params: unknown[];
+  recipes: ParamRecipe[] | undefined;
+  cacheable: boolean;
+  tables: [string, boolean][];
+} {
+  const tables: [string, boolean][] = [];
+  const ask = options.hasTable;
+  const hasTable =
+    ask === undefined
+      ? undefined
+      : (name: string): boolean => {
+          const answer = ask(name) === true;
+          tables.push([name, answer]);
+          return answer;
+        };
   const parseOptions = { schema: options.schema, unknownFields: options.unknownFields };
   const where: FilterNode = parseWhereWith(input.where, parseOptions, tracker);
   for (let i = bases.length; i < (tracker?.leaves.length ?? 0); i++) bases.push('where');
@@ -291,12 +316,13 @@ function build(
       sort,
       select,
       count: input.count === true,
+      hasTable,
     },
     w,
     bound(input.limit, 'limit'),
     bound(input.skip, 'skip'),
   );
-  return { sql, params: w.params, recipes: w.recipes, cacheable: w.cacheable };
+  return { sql, params: w.params, recipes: w.recipes, cacheable: w.cacheable, tables };
 }
 
 /**
@@ -328,7 +354,13 @@ export function prepareQuery(
     tries.set(schemaKey, trie);
   }
   const cursor = new ShapeCursor(trie.root, false);
-  const entry = cursor.query(input, options) ? cursor.node!.entry : undefined;
+  let entry = cursor.query(input, options) ? cursor.node!.entry : undefined;
+  if (
+    entry !== undefined &&
+    entry.tables.some(([name, answer]) => options.hasTable?.(name) !== answer)
+  ) {
+    entry = undefined;
+  }
   if (entry !== undefined) {
     setFreezing(false);
     try {
@@ -370,7 +402,13 @@ export function prepareQuery(
     }
     const insert = new ShapeCursor(trie.root, true);
     if (insert.query(input, options)) {
-      insert.node!.entry = { sql: r.sql, leaves: tracker.leaves, bases, recipes: r.recipes };
+      insert.node!.entry = {
+        sql: r.sql,
+        leaves: tracker.leaves,
+        bases,
+        recipes: r.recipes,
+        tables: r.tables,
+      };
       trie.size++;
     }
   }

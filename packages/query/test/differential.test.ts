@@ -62,6 +62,8 @@ function parseOrSkip(
 }
 
 const FILTERS_PER_DATASET = 25;
+/** QUERY_FUZZ=10 runs ten times as many datasets (a deeper, slower search). */
+const SCALE = Math.max(1, Number(process.env.QUERY_FUZZ ?? 1));
 
 function sqliteRun(name: string, flavour: Flavour, runs: number): void {
   const db = openSqlite();
@@ -91,7 +93,7 @@ function sqliteRun(name: string, flavour: Flavour, runs: number): void {
         }
       },
     ),
-    { numRuns: runs },
+    { numRuns: Math.round(runs * SCALE) },
   );
   db.close();
 }
@@ -132,7 +134,7 @@ async function pgRun(name: string, flavour: Flavour, runs: number): Promise<void
         }
       },
     ),
-    { numRuns: runs },
+    { numRuns: Math.round(runs * SCALE) },
   );
 }
 

@@ -139,6 +139,29 @@ describe('the compiled-shape cache', () => {
     ).toThrow(/NUL/);
   });
 
+  test('hasTable answers are part of the cached shape and re-checked on every hit', () => {
+    const tables = new Set<string>();
+    const options = {
+      dialect: 'sqlite' as const,
+      table: 'Task',
+      schema: TASK,
+      hasTable: (name: string) => tables.has(name),
+    };
+    const where = {
+      $relatedTo: {
+        object: { __type: 'Pointer', className: 'Project', objectId: 'p1' },
+        key: 'tasks',
+      },
+    };
+    expect(prepareQuery({ where }, options).sql).toBe('SELECT * FROM "Task" WHERE 0');
+    tables.add('_Join_tasks_Project');
+    expect(prepareQuery({ where }, options).sql).toContain('"_Join_tasks_Project"');
+    expect(prepareQuery({ where }, options).sql).toContain('"_Join_tasks_Project"');
+    expect(prepareQuery({ where }, { ...options, hasTable: undefined }).sql).toContain(
+      '"_Join_tasks_Project"',
+    );
+  });
+
   test('count, select, sort, limit and skip', () => {
     const options = { dialect: 'sqlite' as const, table: 'Task', schema: TASK };
     expect(prepareQuery({ where: { done: false }, count: true, limit: 5 }, options).sql).toBe(
