@@ -2,7 +2,13 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /**
  * CORS settings: `true` (default) allows every origin, `false` sends no CORS headers, an object
- * restricts origins.
+ * restricts origins (a list, one origin, or a predicate) and may allow credentials. The same rule
+ * is applied to the `Origin` of WebSocket upgrades by `LocalBackendServer`.
+ *
+ * @example
+ * ```ts
+ * const cors: CorsSetting = { origin: ['http://localhost:3000'], credentials: true };
+ * ```
  */
 export type CorsSetting =
   | boolean
