@@ -13,7 +13,7 @@ import { createConsoleLogger, type LogLevel, type Logger } from './logger';
 import { hostCheck, isAllowedHost } from './internal/host-check';
 import { compose } from './internal/compose';
 import { errorMiddleware } from './internal/http-errors';
-import { getContext } from './internal/request-context';
+import { getContext, isLoopbackAddress } from './internal/request-context';
 import { safeLogger } from './internal/safe-logger';
 
 /**
@@ -77,8 +77,10 @@ export interface LocalBackendServerOptions {
   /** How long `stop()` lets in-flight requests finish before closing their connections (default 10 s). */
   readonly shutdownTimeoutMs?: number;
   /**
-   * Host names accepted in the Host header when listening on a loopback address (a guard against
-   * DNS rebinding; the loopback names are always accepted). `'*'` turns the check off.
+   * Host names (besides the loopback names) that requests from this machine may use in their
+   * Host header — a guard against DNS rebinding, since such requests need no master key.
+   * Requests from other machines are not checked (they need the master key). `'*'` turns the
+   * check off.
    */
   readonly allowedHosts?: readonly string[] | '*';
   /** Where config parameters go when the store refuses the `_Config` collection (default: `<db name>.config.json` next to the database). */
@@ -90,10 +92,6 @@ export interface LocalBackendServerOptions {
 }
 
 const DEFAULT_PORT = 8577;
-
-function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
 
 /**
  * One backend served over HTTP and WebSocket: the native `/api` routes, the Parse-compatible
@@ -328,7 +326,7 @@ export class LocalBackendServer {
     }
     const host = options.host ?? '127.0.0.1';
     const allowedHosts = options.allowedHosts ?? [];
-    const checkHosts = isLoopbackHost(host) && allowedHosts !== '*';
+    const checkHosts = allowedHosts !== '*';
 
     const app = express();
     app.disable('x-powered-by');
@@ -406,7 +404,9 @@ export class LocalBackendServer {
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       logger: this.#logger,
       verifyUpgrade: (request: IncomingMessage) =>
-        (!checkHosts || isAllowedHost(request.headers.host, allowedHosts as readonly string[])) &&
+        (!checkHosts ||
+          !isLoopbackAddress(request.socket.remoteAddress) ||
+          isAllowedHost(request.headers.host, allowedHosts as readonly string[])) &&
         originAllowed(request, options.cors ?? true),
     });
     this.#stopping = false;

@@ -248,6 +248,24 @@ describe('Host header guard (DNS rebinding)', () => {
       await t.stop();
     }
   });
+
+  it('also guards a server bound to every interface, and can be turned off', async () => {
+    const all = await startServer({ host: '0.0.0.0' });
+    const off = await startServer({ allowedHosts: '*' });
+    try {
+      expect(
+        (await raw(all.server.getPort(), { path: '/health', headers: { Host: 'evil.example' } }))
+          .status,
+      ).toBe(403);
+      expect(
+        (await raw(off.server.getPort(), { path: '/health', headers: { Host: 'evil.example' } }))
+          .status,
+      ).toBe(200);
+    } finally {
+      await all.stop();
+      await off.stop();
+    }
+  });
 });
 
 describe('internal errors', () => {

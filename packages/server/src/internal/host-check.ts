@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { BackendError } from '@localbackend/adapter';
+import { isLoopbackAddress } from './request-context';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -26,12 +27,14 @@ export function isAllowedHost(host: string | undefined, allowed: readonly string
 }
 
 /**
- * DNS-rebinding guard: only answer requests whose Host header names one of `allowed` (plus the
- * loopback names). Used when the server listens on a loopback address only.
+ * DNS-rebinding guard: a request from this machine (trusted without the master key) must address
+ * a loopback name or one of `allowed` in its Host header; otherwise a web page on a rebinding
+ * domain could use the browser to reach the backend. Requests from other machines need the master
+ * key anyway and are not checked.
  */
 export function hostCheck(allowed: readonly string[]): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (isAllowedHost(req.headers.host, allowed)) {
+    if (!isLoopbackAddress(req.socket.remoteAddress) || isAllowedHost(req.headers.host, allowed)) {
       next();
       return;
     }
