@@ -237,7 +237,10 @@ export class RecordStore {
     for (let i = 0; i < inputs.length; i++) {
       let built: Built;
       try {
-        built = this.#build(collection, inputs[i], undefined, extras);
+        const table = this.#schema.table(collection);
+        built =
+          (table === undefined ? undefined : this.#buildSimple(table, inputs[i], extras)) ??
+          this.#build(collection, inputs[i], undefined, extras);
       } catch (error) {
         throw wrap(i, error);
       }
@@ -254,6 +257,72 @@ export class RecordStore {
     }
     flush();
     return relations;
+  }
+
+  /**
+   * The fast path of imports: a record of known String / Number / Boolean / null fields (plus
+   * objectId and canonical timestamps) is encoded without the general machinery. Anything else
+   * returns `undefined` and goes through {@link RecordStore.#build}, which validates it fully.
+   */
+  #buildSimple(table: TableInfo, data: unknown, extras: CreateExtras): Built | undefined {
+    if (table.constrained.length > 0 || !isPlainRecord(data)) return undefined;
+    const names: string[] = ['objectId', 'createdAt', 'updatedAt'];
+    const values: SqlValue[] = ['', '', ''];
+    let objectId: string | undefined;
+    let createdAt: string | undefined;
+    let updatedAt: string | undefined;
+    let size = 0;
+    for (const name in data) {
+      const value = data[name];
+      if (value === undefined) continue;
+      if (name === 'objectId') {
+        if (!isValidObjectId(value)) return undefined;
+        objectId = value;
+        continue;
+      }
+      if (name === 'createdAt' || name === 'updatedAt') {
+        if (extras.keepTimestamps !== true) continue;
+        if (typeof value !== 'string' || !CANONICAL_ISO.test(value)) return undefined;
+        if (name === 'createdAt') createdAt = value;
+        else updatedAt = value;
+        continue;
+      }
+      if (IGNORED_KEYS.has(name)) continue;
+      const column = table.columns.get(name);
+      if (column === undefined || !VALID_FIELD_NAMES.has(name)) return undefined;
+      let encoded: SqlValue;
+      if (value === null) {
+        encoded = null;
+      } else if (typeof value === 'string') {
+        if (
+          column.type !== 'String' ||
+          !(value as unknown as { isWellFormed(): boolean }).isWellFormed()
+        ) {
+          return undefined;
+        }
+        encoded = value;
+        size += value.length;
+      } else if (typeof value === 'number') {
+        if (column.type !== 'Number' || !Number.isFinite(value)) return undefined;
+        encoded = value;
+        size += 8;
+      } else if (typeof value === 'boolean') {
+        if (column.type !== 'Boolean') return undefined;
+        encoded = value ? 1 : 0;
+        size += 8;
+      } else {
+        return undefined;
+      }
+      names.push(name);
+      values.push(encoded);
+    }
+    if (size * 3 > this.#options.maxRecordBytes) return undefined;
+    const id = objectId ?? generateObjectId();
+    const created = createdAt ?? new Date().toISOString();
+    values[0] = id;
+    values[1] = created;
+    values[2] = updatedAt ?? created;
+    return { table, names, values, objectId: id, relationOps: NO_RELATION_OPS };
   }
 
   /** Validates one create and encodes its row (adds columns in auto mode). */
