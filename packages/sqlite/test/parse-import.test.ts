@@ -275,6 +275,52 @@ describe('importRecords', () => {
     ]);
   });
 
+  it('rows of changing shapes (simple, with nulls, nested values, new fields) all land intact', async () => {
+    const db = new LocalSQLAdapter(':memory:');
+    await db.createTable({
+      name: 'Mix',
+      columns: [
+        { name: 's', type: 'String' },
+        { name: 'n', type: 'Number' },
+        { name: 'b', type: 'Boolean' },
+      ],
+    });
+    const records = Array.from({ length: 700 }, (_, i) => {
+      const r: Record<string, unknown> = { objectId: `mix${i}`, s: `s${i}`, n: i, b: i % 2 === 0 };
+      if (i % 7 === 0) r.s = null;
+      if (i % 11 === 0) r.extra = { i, when: { __type: 'Date', iso: '2024-01-01T00:00:00.000Z' } };
+      if (i % 13 === 0) delete r.b;
+      if (i % 17 === 0) r.createdAt = '2024-02-03T04:05:06.789Z';
+      return r;
+    });
+    expect(await db.importRecords('Mix', records, { batchSize: 300 })).toMatchObject({
+      imported: 700,
+    });
+    for (const i of [0, 1, 7, 11, 13, 17, 77, 143, 221, 699]) {
+      const stored = await db.fetch({ collection: 'Mix', objectId: `mix${i}` });
+      const expected: Record<string, unknown> = { n: i };
+      if (i % 7 !== 0) expected.s = `s${i}`;
+      if (i % 13 !== 0) expected.b = i % 2 === 0;
+      if (i % 11 === 0)
+        expected.extra = { i, when: { __type: 'Date', iso: '2024-01-01T00:00:00.000Z' } };
+      expect(stored, `mix${i}`).toMatchObject(expected);
+      if (i % 7 === 0) expect('s' in stored).toBe(false);
+      if (i % 17 === 0) expect(stored.createdAt).toBe('2024-02-03T04:05:06.789Z');
+    }
+  });
+
+  it('a duplicate objectId in the middle of a multi-row chunk names that record', async () => {
+    const db = new LocalSQLAdapter(':memory:');
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      objectId: i === 30 ? 'dup5' : `dup${i}`,
+      n: i,
+    }));
+    const error = await db.importRecords('Dup', records).catch((e: unknown) => e);
+    expect(BackendError.is(error) && error.code).toBe('DUPLICATE_VALUE');
+    expect((error as BackendError).message).toMatch(/^records\[30\]: /);
+    expect(await db.count({ collection: 'Dup' })).toBe(0);
+  });
+
   it('rows of a _Join collection need the Relation to exist', async () => {
     const db = new LocalSQLAdapter(':memory:');
     const error = await db
