@@ -59,6 +59,10 @@ export class GraphNode implements NodeContext {
   forEachItem: unknown = undefined;
   /** True once the run wired this Response node to the request. */
   responseWired = false;
+  /** Engine state of a component instance node (see instantiate.ts). */
+  instanceState: unknown = undefined;
+  /** Cached graph services of this node. */
+  graphServices: GraphServices | undefined = undefined;
 
   deleted = false;
   dirty = false;

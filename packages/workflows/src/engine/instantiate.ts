@@ -27,11 +27,10 @@ interface InstanceState {
   readonly onOutput: ((name: string, value: unknown) => void) | undefined;
 }
 
-const states = new WeakMap<GraphNode, InstanceState>();
 
 function stateOf(node: NodeContext): InstanceState | undefined {
   const owner = (node as GraphNode).owner;
-  return owner === undefined ? undefined : states.get(owner);
+  return owner === undefined ? undefined : (owner.instanceState as InstanceState | undefined);
 }
 
 /**
@@ -102,7 +101,7 @@ function instanceDefinition(component: ComponentModel): NodeDefinition {
     displayName: component.name,
     category: 'Components',
     create(node): NodeBehavior {
-      const state = (): InstanceState | undefined => states.get(node as GraphNode);
+      const state = (): InstanceState | undefined => (node as GraphNode).instanceState as InstanceState | undefined;
       return {
         acceptInput: (name) => (state()?.inputNames.has(name) === true ? ANY : undefined),
         acceptOutput: (name) => (state()?.outputNames.has(name) === true ? ANY : undefined),
@@ -159,7 +158,7 @@ export function instantiateComponent(
     inner: [],
     onOutput: options.onOutput,
   };
-  states.set(instance, state);
+  instance.instanceState = state;
   instance.init();
   run.registerNode(instance);
 

@@ -4,7 +4,7 @@ import { recordsFilterToWhere, type FilterContext } from './filters';
 import type { NoodlObject } from './object-scope';
 import { idOf, safeTable, serializeFields, storedToObject, userToObject } from './records';
 
-const apis = new WeakMap<RunServices, Record<string, unknown>>();
+const API = Symbol('localbackend.workflows.noodlApi');
 
 function filterContext(run: RunServices, table: FilterContext['table']): FilterContext {
   return { classOf: (id) => run.objects.classOf(id), table, warn: (message) => run.log('warn', message) };
@@ -41,7 +41,8 @@ function listOption(value: unknown): FieldList | undefined {
  * ```
  */
 export function noodlApi(run: RunServices & { readonly metadata?: Readonly<Record<string, unknown>>; readonly settings?: Readonly<Record<string, unknown>> }): Record<string, unknown> {
-  const cached = apis.get(run);
+  const holder = run as unknown as Record<symbol, Record<string, unknown> | undefined>;
+  const cached = holder[API];
   if (cached !== undefined) return cached;
   const objects = run.objects;
   const adapter = run.adapter;
@@ -231,7 +232,7 @@ export function noodlApi(run: RunServices & { readonly metadata?: Readonly<Recor
     getProjectSettings: () => ({ ...(run.settings ?? {}) }),
     getMetaData: (key?: unknown) => (typeof key === 'string' ? run.metadata?.[key] : { ...(run.metadata ?? {}) }),
   };
-  apis.set(run, api);
+  holder[API] = api;
   return api;
 }
 

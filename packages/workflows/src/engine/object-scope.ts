@@ -1,4 +1,4 @@
-import { generateObjectId } from '@localbackend/adapter';
+import { fastId } from './fast-id';
 
 /**
  * Options of {@link NoodlObject.set}.
@@ -60,7 +60,7 @@ export interface NoodlObject {
   [field: string]: unknown;
 }
 
-const MEMBERS = new Set([
+const MEMBER_NAMES = [
   'id',
   'data',
   'getId',
@@ -73,58 +73,51 @@ const MEMBERS = new Set([
   'notify',
   'toJSON',
   'then',
-]);
+] as const;
+const MEMBERS: ReadonlySet<string> = new Set(MEMBER_NAMES);
 
+/** The state behind one Noodl object proxy (also the proxy's target). */
 class ObjectCore {
   readonly data: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  readonly listeners = new Map<string, Set<(event: ObjectEvent) => void>>();
-  readonly members: Record<string, unknown>;
+  listeners: Map<string, Set<(event: ObjectEvent) => void>> | undefined;
+  /** Fields holding an ISO string that reads as a Date (converted on first read). */
+  lazyDates: Set<string> | undefined;
+  bound: Record<string, unknown> | undefined;
+  proxy!: NoodlObject;
 
   constructor(
     readonly id: string,
-    warn: (message: string) => void,
-  ) {
-    this.members = {
-      id,
-      getId: () => this.id,
-      get: (name: string) => this.data[name],
-      set: (name: string, value: unknown, options?: SetOptions) => this.set(name, value, options),
-      setAll: (values: Readonly<Record<string, unknown>>) => {
-        if (typeof values !== 'object' || values === null) return;
-        for (const [key, value] of Object.entries(values)) this.set(key, value);
-      },
-      fill: (value: unknown) => {
-        for (const key of Object.keys(this.data)) this.set(key, value);
-      },
-      on: (event: string, listener: (event: ObjectEvent) => void) => {
-        if (typeof listener !== 'function') return;
-        let set = this.listeners.get(event);
-        if (set === undefined) this.listeners.set(event, (set = new Set()));
-        set.add(listener);
-      },
-      off: (event: string, listener: (event: ObjectEvent) => void) => {
-        this.listeners.get(event)?.delete(listener);
-      },
-      notify: (event: string, payload: ObjectEvent = {}) => this.emit(event, payload),
-      toJSON: () => ({ ...this.data, id: this.id }),
-      then: undefined,
-    };
-    Object.defineProperty(this.members, 'data', { get: () => this.data, enumerable: true });
-    this.warn = warn;
+    readonly warn: (message: string) => void,
+  ) {}
+
+  /** A field's value, turning a lazy date into a Date (kept) on first read. */
+  read(name: string): unknown {
+    const value = this.data[name];
+    if (this.lazyDates !== undefined && this.lazyDates.delete(name) && typeof value === 'string') {
+      const date = new Date(value);
+      this.data[name] = date;
+      return date;
+    }
+    return value;
   }
 
-  readonly warn: (message: string) => void;
+  /** Every lazy date turned into a Date. */
+  materialize(): Record<string, unknown> {
+    if (this.lazyDates !== undefined) for (const name of [...this.lazyDates]) this.read(name);
+    return this.data;
+  }
 
-  set(name: string, value: unknown, options: SetOptions = {}): void {
+  set(name: string, value: unknown, options?: SetOptions): void {
     if (typeof name !== 'string') return;
-    const old = this.data[name];
+    this.lazyDates?.delete(name);
+    const old = this.read(name);
     this.data[name] = value;
-    if (options.silent === true) return;
-    if (old !== value || options.forceChange === true) this.emit('change', { name, value, old });
+    if (options?.silent === true || this.listeners === undefined) return;
+    if (old !== value || options?.forceChange === true) this.emit('change', { name, value, old });
   }
 
   emit(event: string, payload: ObjectEvent): void {
-    const set = this.listeners.get(event);
+    const set = this.listeners?.get(event);
     if (set === undefined) return;
     for (const listener of [...set]) {
       try {
@@ -134,7 +127,118 @@ class ObjectCore {
       }
     }
   }
+
+  /** The member `name`, bound to this object (created on first access). */
+  member(name: string): unknown {
+    if (name === 'id') return this.id;
+    if (name === 'data') return this.materialize();
+    if (name === 'then') return undefined;
+    const bound = (this.bound ??= Object.create(null) as Record<string, unknown>);
+    const existing = bound[name];
+    if (existing !== undefined) return existing;
+    let fn: unknown;
+    switch (name) {
+      case 'getId':
+        fn = () => this.id;
+        break;
+      case 'get':
+        fn = (field: string) => this.read(field);
+        break;
+      case 'set':
+        fn = (field: string, value: unknown, options?: SetOptions) => this.set(field, value, options);
+        break;
+      case 'setAll':
+        fn = (values: Readonly<Record<string, unknown>>) => {
+          if (typeof values !== 'object' || values === null) return;
+          for (const [key, value] of Object.entries(values)) this.set(key, value);
+        };
+        break;
+      case 'fill':
+        fn = (value: unknown) => {
+          for (const key of Object.keys(this.data)) this.set(key, value);
+        };
+        break;
+      case 'on':
+        fn = (event: string, listener: (event: ObjectEvent) => void) => {
+          if (typeof listener !== 'function') return;
+          const listeners = (this.listeners ??= new Map());
+          let set = listeners.get(event);
+          if (set === undefined) listeners.set(event, (set = new Set()));
+          set.add(listener);
+        };
+        break;
+      case 'off':
+        fn = (event: string, listener: (event: ObjectEvent) => void) => {
+          this.listeners?.get(event)?.delete(listener);
+        };
+        break;
+      case 'notify':
+        fn = (event: string, payload: ObjectEvent = {}) => this.emit(event, payload);
+        break;
+      case 'toJSON':
+        fn = () => ({ ...this.data, id: this.id });
+        break;
+      default:
+        return undefined;
+    }
+    bound[name] = fn;
+    return fn;
+  }
 }
+
+/** Reading this symbol from a Noodl object proxy returns its core (engine-internal). */
+const CORE = Symbol('localbackend.workflows.objectCore');
+
+function coreOf(value: unknown): ObjectCore | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const core = (value as Record<symbol, unknown>)[CORE];
+  return core instanceof ObjectCore ? core : undefined;
+}
+
+/** One handler for every Noodl object proxy (the target is the object's core). */
+const HANDLER: ProxyHandler<ObjectCore> = {
+  get(core, prop) {
+    if (typeof prop === 'symbol') return prop === CORE ? core : prop === Symbol.toStringTag ? 'NoodlObject' : undefined;
+    if (MEMBERS.has(prop)) return core.member(prop);
+    return core.read(prop);
+  },
+  set(core, prop, value) {
+    if (typeof prop === 'symbol') return true;
+    if (prop === 'id') {
+      core.warn(`object ${core.id}: the id of an object cannot be changed`);
+      return true;
+    }
+    if (MEMBERS.has(prop)) {
+      core.warn(`object ${core.id}: ${prop} is a member of Noodl objects and cannot be set as a field; use set('${prop}', value)`);
+      return true;
+    }
+    core.set(prop, value);
+    return true;
+  },
+  has(core, prop) {
+    return typeof prop === 'string' && (MEMBERS.has(prop) || prop in core.data);
+  },
+  deleteProperty(core, prop) {
+    if (typeof prop === 'string' && prop in core.data) {
+      core.set(prop, undefined);
+      delete core.data[prop];
+    }
+    return true;
+  },
+  ownKeys(core) {
+    return Object.keys(core.data);
+  },
+  getOwnPropertyDescriptor(core, prop) {
+    if (typeof prop !== 'string' || !(prop in core.data)) return undefined;
+    return { value: core.read(prop), writable: true, enumerable: true, configurable: true };
+  },
+  defineProperty() {
+    return false;
+  },
+  getPrototypeOf() {
+    return Object.prototype;
+  },
+};
 
 /**
  * A Noodl Array: a real JS array with an `id` and Noodl's helpers.
@@ -274,7 +378,6 @@ export class ObjectScope {
   readonly #objects = new Map<string, NoodlObject>();
   readonly #arrays = new Map<string, NoodlArray>();
   readonly #classes = new Map<string, string>();
-  readonly #proxies = new WeakSet<object>();
   readonly #warn: (message: string) => void;
 
   /**
@@ -298,7 +401,7 @@ export class ObjectScope {
    * ```
    */
   guid(): string {
-    return generateObjectId();
+    return fastId();
   }
 
   /**
@@ -356,7 +459,7 @@ export class ObjectScope {
    * ```
    */
   isObject(value: unknown): value is NoodlObject {
-    return typeof value === 'object' && value !== null && this.#proxies.has(value);
+    return coreOf(value) !== undefined;
   }
 
   /**
@@ -381,6 +484,68 @@ export class ObjectScope {
    */
   setClass(id: string, className: string): void {
     this.#classes.set(id, className);
+  }
+
+  /**
+   * Sets a field of an object of this scope without going through its proxy (fast path for the
+   * engine; same semantics as `object.set`).
+   *
+   * @example
+   * ```ts
+   * scope.assign(object, 'title', 'x');
+   * ```
+   */
+  assign(object: NoodlObject, name: string, value: unknown, options?: SetOptions): void {
+    const core = coreOf(object);
+    if (core === undefined) object.set(name, value, options);
+    else core.set(name, value, options);
+  }
+
+  /**
+   * Stores an ISO date string in a field that reads as a `Date` (converted on first read), so
+   * records that are only passed on and serialised never build Date objects.
+   *
+   * @example
+   * ```ts
+   * scope.assignDate(object, 'createdAt', '2026-01-01T00:00:00.000Z');
+   * object.createdAt instanceof Date; // true
+   * ```
+   */
+  assignDate(object: NoodlObject, name: string, iso: string): void {
+    const core = coreOf(object);
+    if (core === undefined || core.listeners !== undefined) {
+      object.set(name, new Date(iso));
+      return;
+    }
+    core.data[name] = iso;
+    (core.lazyDates ??= new Set()).add(name);
+  }
+
+  /**
+   * The JSON text of a value the way `JSON.stringify` would write it, with a fast path for Noodl
+   * objects (their fields plus `id`) and arrays of them.
+   *
+   * @example
+   * ```ts
+   * scope.json(list); // '[{"title":"x","id":"a"}]'
+   * ```
+   */
+  json(value: unknown): string | undefined {
+    const core = coreOf(value);
+    if (core !== undefined) {
+      const fields = JSON.stringify(core.data);
+      const id = JSON.stringify(core.id);
+      return fields === '{}' ? `{"id":${id}}` : `${fields.slice(0, -1)},"id":${id}}`;
+    }
+    if (Array.isArray(value)) {
+      let out = '[';
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) out += ',';
+        out += this.json(value[i]) ?? 'null';
+      }
+      return `${out}]`;
+    }
+    return JSON.stringify(value);
   }
 
   /**
@@ -428,53 +593,8 @@ export class ObjectScope {
 
   #makeObject(id: string): NoodlObject {
     const core = new ObjectCore(id, this.#warn);
-    const warn = this.#warn;
-    const target = Object.create(null) as Record<string, unknown>;
-    const proxy = new Proxy(target, {
-      get(_t, prop) {
-        if (typeof prop === 'symbol') {
-          if (prop === Symbol.toStringTag) return 'NoodlObject';
-          return undefined;
-        }
-        if (MEMBERS.has(prop)) return core.members[prop];
-        return core.data[prop];
-      },
-      set(_t, prop, value) {
-        if (typeof prop === 'symbol') return true;
-        if (prop === 'id') {
-          warn(`object ${id}: the id of an object cannot be changed`);
-          return true;
-        }
-        if (MEMBERS.has(prop)) {
-          warn(`object ${id}: ${prop} is a member of Noodl objects and cannot be set as a field; use set('${prop}', value)`);
-          return true;
-        }
-        core.set(prop, value);
-        return true;
-      },
-      has(_t, prop) {
-        return typeof prop === 'string' && (MEMBERS.has(prop) || prop in core.data);
-      },
-      deleteProperty(_t, prop) {
-        if (typeof prop === 'string' && prop in core.data) core.set(prop, undefined);
-        if (typeof prop === 'string') delete core.data[prop];
-        return true;
-      },
-      ownKeys() {
-        return Object.keys(core.data);
-      },
-      getOwnPropertyDescriptor(_t, prop) {
-        if (typeof prop !== 'string' || !(prop in core.data)) return undefined;
-        return { value: core.data[prop], writable: true, enumerable: true, configurable: true };
-      },
-      defineProperty() {
-        return false;
-      },
-      getPrototypeOf() {
-        return Object.prototype;
-      },
-    }) as unknown as NoodlObject;
-    this.#proxies.add(proxy);
+    const proxy = new Proxy(core, HANDLER) as unknown as NoodlObject;
+    core.proxy = proxy;
     return proxy;
   }
 }

@@ -24,8 +24,18 @@ export function tableOf(schema: SchemaDefinition | undefined, className: string)
   return schema?.tables.find((t) => t.name === className);
 }
 
+const columnIndexes = new Map<TableSchema, Map<string, ColumnDefinition>>();
+
 function columnOf(table: TableSchema | undefined, field: string): ColumnDefinition | undefined {
-  return table?.columns.find((c) => c.name === field);
+  if (table === undefined) return undefined;
+  let index = columnIndexes.get(table);
+  if (index === undefined) {
+    // Schemas are immutable snapshots; keep the index of the few most recent ones.
+    if (columnIndexes.size > 64) columnIndexes.clear();
+    index = new Map(table.columns.map((c) => [c.name, c]));
+    columnIndexes.set(table, index);
+  }
+  return index.get(field);
 }
 
 /**
@@ -121,7 +131,7 @@ export function fromStoredValue(run: RunServices, value: unknown, column: Column
     }
     const object = run.objects.get();
     for (const [key, inner] of Object.entries(value)) {
-      object.set(key, fromStoredValue(run, inner, undefined, depth + 1), { silent: true });
+      run.objects.assign(object, key, fromStoredValue(run, inner, undefined, depth + 1), { silent: true });
     }
     return object;
   }
@@ -149,12 +159,17 @@ export function storedToObject(
   for (const [key, value] of Object.entries(stored)) {
     if (key === 'objectId' || key === 'ACL' || key === 'className' || key === '__type') continue;
     if (key === 'createdAt' || key === 'updatedAt') {
-      object.set(key, toDate(value));
+      if (typeof value === 'string' && value !== '') run.objects.assignDate(object, key, value);
+      else run.objects.assign(object, key, toDate(value));
       continue;
     }
     const column = columnOf(table, key);
     if (column?.type === 'Relation') continue;
-    object.set(key, fromStoredValue(run, value, column, depth));
+    if (column?.type === 'Date' && typeof value === 'string') {
+      run.objects.assignDate(object, key, value);
+      continue;
+    }
+    run.objects.assign(object, key, fromStoredValue(run, value, column, depth));
   }
   return object;
 }

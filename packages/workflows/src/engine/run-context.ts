@@ -60,12 +60,11 @@ export class RunContext implements RunServices, NodeHost {
 
   readonly #host: RunHost;
   readonly #spec: RunSpec;
-  readonly #abort = new AbortController();
+  #abort: AbortController | undefined;
   readonly #logs: LogEntry[] = [];
   readonly #minLevel: number;
   readonly #maxLogLines: number;
   readonly #nodes = new Set<GraphNode>();
-  readonly #graphServices = new WeakMap<GraphNode, GraphServices>();
   #pending = 0;
   #started = false;
   #ended = false;
@@ -107,6 +106,9 @@ export class RunContext implements RunServices, NodeHost {
   }
 
   get signal(): AbortSignal {
+    // Created on first use: most runs never need one, and aborting one builds a DOMException.
+    this.#abort ??= new AbortController();
+    if (this.#ended && !this.#abort.signal.aborted) this.#abort.abort();
     return this.#abort.signal;
   }
 
@@ -173,7 +175,7 @@ export class RunContext implements RunServices, NodeHost {
   }
 
   graphServicesFor(node: GraphNode): GraphServices {
-    let services = this.#graphServices.get(node);
+    let services = node.graphServices;
     if (services === undefined) {
       services = {
         forEachItem: () => {
@@ -184,7 +186,7 @@ export class RunContext implements RunServices, NodeHost {
         },
         createComponent: (name, options) => this.#createComponent(node, name, options),
       };
-      this.#graphServices.set(node, services);
+      node.graphServices = services;
     }
     return services;
   }
@@ -420,7 +422,7 @@ export class RunContext implements RunServices, NodeHost {
   fetch(url: unknown, init?: unknown): Promise<Response> {
     if (this.#ended) return Promise.reject(new Error('the run has ended'));
     const options = (typeof init === 'object' && init !== null ? init : {}) as RequestInit;
-    return this.track(fetch(String(url), { ...options, signal: this.#abort.signal }));
+    return this.track(fetch(String(url), { ...options, signal: this.signal }));
   }
 
   #scheduleIdleCheck(): void {
@@ -459,7 +461,7 @@ export class RunContext implements RunServices, NodeHost {
     this.#timers.clear();
     this.#immediates.clear();
     this.scheduler.stop();
-    this.#abort.abort();
+    this.#abort?.abort();
     for (const node of this.#nodes) {
       try {
         node.dispose();

@@ -1,6 +1,7 @@
 import { BackendError } from '@localbackend/adapter';
 import type { NodeBehavior, NodeDefinition } from '../catalog/node-definition';
 import type { GraphNode } from '../engine/graph-node';
+import type { ObjectScope } from '../engine/object-scope';
 import { userToObject } from '../engine/records';
 import { ANY_PORT, afterPass, errorMessage } from './node-helpers';
 
@@ -109,6 +110,27 @@ export const requestNode: NodeDefinition = {
 };
 
 /**
+ * `{"result":{...}}` for the collected values, as `JSON.stringify` would write it (keys whose
+ * value serialises to nothing are left out), with the scope's fast path for Noodl objects.
+ *
+ * @example
+ * ```ts
+ * resultJson(run.objects, { a: 1 }); // '{"result":{"a":1}}'
+ * ```
+ */
+export function resultJson(objects: ObjectScope, result: Record<string, unknown>): string {
+  let out = '{"result":{';
+  let first = true;
+  for (const key of Object.keys(result)) {
+    const value = objects.json(result[key]);
+    if (value === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${value}`;
+    first = false;
+  }
+  return `${out}}}`;
+}
+
+/**
  * `noodl.cloud.response` (Response): answers the call on `send` — success: 200
  * `{"result":{...pm values}}`; failure: 400 `{"error": errorMessage}`. The first Response of a run
  * wins.
@@ -144,7 +166,7 @@ export const responseNode: NodeDefinition = {
       if (status === undefined || status === 'success') {
         let body: string;
         try {
-          body = JSON.stringify({ result });
+          body = resultJson(node.run.objects, result);
         } catch (error) {
           node.log('error', `the result cannot be serialised: ${errorMessage(error)}`);
           node.run.respond({ statusCode: 500, body: JSON.stringify({ error: `the result cannot be serialised: ${errorMessage(error)}` }) });

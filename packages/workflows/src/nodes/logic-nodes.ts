@@ -1,4 +1,4 @@
-import { generateObjectId } from '@localbackend/adapter';
+import { fastId } from '../engine/fast-id';
 import type { NodeBehavior, NodeContext, NodeDefinition } from '../catalog/node-definition';
 import { ANY_PORT, afterPass, autoRuns } from './node-helpers';
 
@@ -392,11 +392,11 @@ export const uniqueIdNode: NodeDefinition = {
   inputs: { new: { type: 'signal', displayName: 'New' } },
   outputs: { guid: { type: 'string', displayName: 'Id' } },
   create(node): NodeBehavior {
-    let guid = generateObjectId();
+    let guid = fastId();
     return {
       signal(name) {
         if (name !== 'new') return;
-        guid = generateObjectId();
+        guid = fastId();
         node.flagOutputDirty('guid');
       },
       getOutput: (name) => (name === 'guid' ? guid : undefined),

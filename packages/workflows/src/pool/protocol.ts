@@ -12,6 +12,8 @@ export const HEARTBEAT_INTERVAL_MS = 50;
 /** Options a worker starts with. */
 export interface WorkerInit {
   readonly scriptTimeoutMs: number;
+  /** How long a worker may reuse the config parameters it fetched, in ms. */
+  readonly configCacheMs: number;
   readonly nodeModules: readonly string[];
   readonly heartbeat: SharedArrayBuffer;
 }
@@ -22,7 +24,15 @@ export type ToWorker =
   | { readonly t: 'undoc'; readonly key: string }
   | { readonly t: 'gen'; readonly id: number; readonly docKeys: readonly string[] }
   | { readonly t: 'ungen'; readonly id: number }
-  | { readonly t: 'run'; readonly slot: number; readonly gen: number; readonly docKey: string; readonly spec: RunSpec }
+  | {
+      readonly t: 'run';
+      readonly slot: number;
+      readonly gen: number;
+      readonly docKey: string;
+      readonly spec: RunSpec;
+      /** The main thread's cached schema version (`0`: none); a worker reuses its copy while equal. */
+      readonly schemaVersion: number;
+    }
   | { readonly t: 'cancel'; readonly slot: number; readonly reason: WireError }
   | { readonly t: 'reply'; readonly cid: number; readonly ok: true; readonly value: unknown }
   | { readonly t: 'reply'; readonly cid: number; readonly ok: false; readonly error: WireError };

@@ -41,6 +41,32 @@ let nextCall = 0;
 const calls = new Map<number, { slot: number; resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
 const cancels = new Map<number, AbortController>();
 
+// The schema is reused while the main thread's version is unchanged; config for configCacheMs.
+let schemaCache: { version: number; value: Promise<SchemaDefinition> } | undefined;
+let configCache: { at: number; value: Promise<Readonly<Record<string, unknown>>> } | undefined;
+
+function schemaFor(slot: number, version: number): Promise<SchemaDefinition> {
+  if (version !== 0 && schemaCache?.version === version) return schemaCache.value;
+  const value = call(slot, 'schema', []) as Promise<SchemaDefinition>;
+  if (version !== 0) {
+    schemaCache = { version, value };
+    value.catch(() => {
+      if (schemaCache?.value === value) schemaCache = undefined;
+    });
+  }
+  return value;
+}
+
+function configFor(slot: number): Promise<Readonly<Record<string, unknown>>> {
+  if (configCache !== undefined && Date.now() - configCache.at < init.configCacheMs) return configCache.value;
+  const value = call(slot, 'config', []) as Promise<Readonly<Record<string, unknown>>>;
+  configCache = { at: Date.now(), value };
+  value.catch(() => {
+    if (configCache?.value === value) configCache = undefined;
+  });
+  return value;
+}
+
 function call(slot: number, method: CallMethod, args: readonly unknown[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const cid = ++nextCall;
@@ -100,8 +126,8 @@ async function main(): Promise<void> {
         cancels.set(slot, controller);
         const services: EngineServices = {
           adapter: remoteAdapter((method, args) => call(slot, method, args)),
-          schema: () => call(slot, 'schema', []) as Promise<SchemaDefinition>,
-          config: () => call(slot, 'config', []) as Promise<Readonly<Record<string, unknown>>>,
+          schema: () => schemaFor(slot, message.schemaVersion),
+          config: () => configFor(slot),
           resolveSession: (token) => call(slot, 'resolveSession', [token]) as Promise<SessionUser | undefined>,
           logIn: (username, password) => call(slot, 'logIn', [username, password]) as Promise<SessionUser>,
           impersonate: (username, options) => call(slot, 'impersonate', [username, options]) as Promise<SessionUser>,

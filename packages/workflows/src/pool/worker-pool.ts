@@ -17,6 +17,7 @@ import { resolveWorkerEntry } from './worker-entry-url';
 export interface WorkerPoolOptions {
   readonly size: number;
   readonly scriptTimeoutMs: number;
+  readonly configCacheMs: number;
   readonly stallTimeoutMs: number;
   readonly maxMemoryMb: number;
   readonly nodeModules: readonly string[];
@@ -69,14 +70,26 @@ class PoolWorker {
       this.#onFail = reject;
     });
     this.ready.catch(() => {});
-    this.worker = new Worker(entry, {
-      workerData: init,
-      execArgv: workerExecArgv(),
-      resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb, maxYoungGenerationSizeMb: Math.max(8, Math.min(64, Math.floor(maxMemoryMb / 8))) },
-      stdout: false,
-      stderr: false,
-    });
+    let worker: Worker | undefined;
+    try {
+      worker = new Worker(entry, {
+        workerData: init,
+        execArgv: workerExecArgv(),
+        resourceLimits: {
+          maxOldGenerationSizeMb: maxMemoryMb,
+          maxYoungGenerationSizeMb: Math.max(8, Math.min(64, Math.floor(maxMemoryMb / 8))),
+        },
+        stdout: false,
+        stderr: false,
+      });
+    } catch (error) {
+      this.failedToStart = error instanceof Error ? error : new Error(String(error));
+    }
+    this.worker = worker!;
   }
+
+  /** Set when `new Worker` itself threw (bad entry, refused flags). */
+  failedToStart: Error | undefined;
 
   markReady(): void {
     this.#onReady();
@@ -135,8 +148,12 @@ export class WorkerPool {
   /** Starts the workers (idempotent); resolves when they are ready. */
   async start(): Promise<void> {
     if (this.#closed) throw new BackendError('UNAVAILABLE', 'the workflow runtime is closed');
-    if (this.#startFailures >= MAX_START_FAILURES && this.#startError !== undefined) throw this.#startError;
-    this.#entry ??= this.#options.entry !== undefined ? Promise.resolve(this.#options.entry) : resolveWorkerEntry();
+    if (this.#startFailures >= MAX_START_FAILURES && this.#startError !== undefined)
+      throw this.#startError;
+    this.#entry ??=
+      this.#options.entry !== undefined
+        ? Promise.resolve(this.#options.entry)
+        : resolveWorkerEntry();
     const entry = await this.#entry;
     while (this.#workers.length < this.#options.size) this.#spawn(entry);
     this.#watchdog ??= setInterval(() => this.#checkStalls(), WATCHDOG_INTERVAL_MS);
@@ -185,20 +202,26 @@ export class WorkerPool {
   }
 
   /** Runs one run on the least busy worker. Never rejects: failures are error outcomes. */
-  async dispatch(slot: number, gen: number, docKey: string, spec: RunSpec): Promise<RunOutcome> {
+  async dispatch(slot: number, gen: number, docKey: string, spec: RunSpec, schemaVersion = 0): Promise<RunOutcome> {
     try {
       await this.start();
     } catch (error) {
-      return errorOutcome('UNAVAILABLE', `the workflow workers could not start: ${(error as Error).message}`);
+      return errorOutcome(
+        'UNAVAILABLE',
+        `the workflow workers could not start: ${(error as Error).message}`,
+      );
     }
     const ready = this.#workers.filter((w) => w.alive);
     if (ready.length === 0) {
-      return errorOutcome('UNAVAILABLE', `the workflow workers could not start: ${this.#startError?.message ?? 'unknown reason'}`);
+      return errorOutcome(
+        'UNAVAILABLE',
+        `the workflow workers could not start: ${this.#startError?.message ?? 'unknown reason'}`,
+      );
     }
     let target = ready[0]!;
     for (const w of ready) if (w.jobs.size < target.jobs.size) target = w;
     await target.ready.catch(() => {});
-    if (!target.alive) return this.dispatch(slot, gen, docKey, spec);
+    if (!target.alive) return this.dispatch(slot, gen, docKey, spec, schemaVersion);
     return new Promise<RunOutcome>((resolve) => {
       if (target.jobs.size === 0) {
         target.lastBeat = Atomics.load(target.beat, HEARTBEAT_SLOT);
@@ -206,7 +229,7 @@ export class WorkerPool {
       }
       target.jobs.set(slot, { slot, resolve });
       this.#bySlot.set(slot, target);
-      target.post({ t: 'run', slot, gen, docKey, spec });
+      target.post({ t: 'run', slot, gen, docKey, spec, schemaVersion });
     });
   }
 
@@ -241,11 +264,20 @@ export class WorkerPool {
   #spawn(entry: URL | string): PoolWorker {
     const init: WorkerInit = {
       scriptTimeoutMs: this.#options.scriptTimeoutMs,
+      configCacheMs: this.#options.configCacheMs,
       nodeModules: this.#options.nodeModules,
       heartbeat: new SharedArrayBuffer(8),
     };
     const w = new PoolWorker(entry, init, this.#options.maxMemoryMb);
     this.#workers.push(w);
+    if (w.failedToStart !== undefined) {
+      this.#startError = w.failedToStart;
+      this.#startFailures = MAX_START_FAILURES;
+      w.alive = false;
+      this.#remove(w);
+      w.markFailed(w.failedToStart);
+      return w;
+    }
     for (const [key, model] of this.#docs) w.post({ t: 'doc', key, model });
     for (const [id, docKeys] of this.#generations) w.post({ t: 'gen', id, docKeys });
     let oom = false;
@@ -261,7 +293,12 @@ export class WorkerPool {
       this.#remove(w);
       const culprit = Atomics.load(w.beat, CURRENT_RUN_SLOT);
       if (oom) {
-        this.#failJobs(w, culprit, 'RESOURCE_LIMIT', 'the workflow ran out of memory (the worker memory limit was reached)');
+        this.#failJobs(
+          w,
+          culprit,
+          'RESOURCE_LIMIT',
+          'the workflow ran out of memory (the worker memory limit was reached)',
+        );
         this.#replace(w, 'out of memory', culprit);
       } else {
         const message = `the workflow worker stopped unexpectedly (${lastError?.message ?? `exit code ${code}`})`;
@@ -285,10 +322,16 @@ export class WorkerPool {
         this.#startFailures++;
         w.alive = false;
         this.#remove(w);
-        this.#failJobs(w, undefined, 'UNAVAILABLE', `the workflow worker could not start: ${message.message}`);
+        this.#failJobs(
+          w,
+          undefined,
+          'UNAVAILABLE',
+          `the workflow worker could not start: ${message.message}`,
+        );
         void w.worker.terminate();
         this.#options.onEvent?.({ type: 'workerStartFailed', reason: message.message });
-        if (this.#startFailures < MAX_START_FAILURES && !this.#closed) void this.start().catch(() => {});
+        if (this.#startFailures < MAX_START_FAILURES && !this.#closed)
+          void this.start().catch(() => {});
         return;
       case 'call': {
         const { cid } = message;
@@ -297,7 +340,17 @@ export class WorkerPool {
             try {
               w.post({ t: 'reply', cid, ok: true, value });
             } catch (error) {
-              w.post({ t: 'reply', cid, ok: false, error: toWireError(new BackendError('INTERNAL', `the result of ${message.method} cannot be sent to the workflow: ${(error as Error).message}`)) });
+              w.post({
+                t: 'reply',
+                cid,
+                ok: false,
+                error: toWireError(
+                  new BackendError(
+                    'INTERNAL',
+                    `the result of ${message.method} cannot be sent to the workflow: ${(error as Error).message}`,
+                  ),
+                ),
+              });
             }
           },
           (error: unknown) => w.post({ t: 'reply', cid, ok: false, error: toWireError(error) }),
@@ -329,7 +382,12 @@ export class WorkerPool {
     if (!w.alive) return;
     w.alive = false;
     this.#remove(w);
-    this.#failJobs(w, culprit, 'TIMEOUT', `the workflow kept its worker busy for more than ${this.#options.stallTimeoutMs} ms without yielding (endless loop?); the worker was terminated`);
+    this.#failJobs(
+      w,
+      culprit,
+      'TIMEOUT',
+      `the workflow kept its worker busy for more than ${this.#options.stallTimeoutMs} ms without yielding (endless loop?); the worker was terminated`,
+    );
     void w.worker.terminate();
     this.#replace(w, reason, culprit);
   }
@@ -371,18 +429,35 @@ export class WorkerPool {
 }
 
 /**
- * The parent's Node flags minus those a worker thread refuses or must not inherit (`--input-type`
- * of an `-e` script, `--watch`, `--test`, inspector ports).
+ * The parent's Node flags a worker thread should inherit: module loaders and resolution flags
+ * (`--import`, `--require`, `--loader`, `--conditions`, `--experimental-*`) and source maps. The
+ * others are dropped (`--input-type` of an `-e` script, `--expose-gc`, `--watch`, `--test`,
+ * inspector ports... are refused by workers or must not be inherited).
  */
-function workerExecArgv(): string[] {
-  const refused = /^--(input-type|watch|test|inspect|debug)/;
-  return process.execArgv.filter((flag) => !refused.test(flag));
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const withValue = /^(--import|--require|-r|--loader|--experimental-loader|--conditions|-C)$/;
+  const kept =
+    /^(--import|--require|--loader|--experimental-loader|--conditions|--experimental-|--enable-source-maps|--no-warnings|--no-deprecation)/;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    if (withValue.test(flag) && i + 1 < argv.length) {
+      out.push(flag, argv[i + 1]!);
+      i++;
+    } else if (kept.test(flag)) {
+      out.push(flag);
+    }
+  }
+  return out;
 }
 
 function errorOutcome(code: ErrorCode, message: string): RunOutcome {
   return {
     status: 'error',
-    response: { statusCode: code === 'UNAVAILABLE' ? 503 : 500, body: JSON.stringify({ error: message }) },
+    response: {
+      statusCode: code === 'UNAVAILABLE' ? 503 : 500,
+      body: JSON.stringify({ error: message }),
+    },
     error: { code, message },
     logs: [{ at: new Date().toISOString(), level: 'error', message }],
   };

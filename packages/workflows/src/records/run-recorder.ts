@@ -1,5 +1,5 @@
 import type { LogEntry } from '../engine/run-types';
-import type { RunFilter, RunLogRecord, RunRecord, RunStore } from './run-store';
+import { materializeRun, type RunFilter, type RunLogRecord, type RunRecord, type RunStore, type RunWrite } from './run-store';
 
 /**
  * Options of {@link RunRecorder}.
@@ -38,8 +38,8 @@ export class RunRecorder {
   readonly #flushIntervalMs: number;
   readonly #maxBatch: number;
   readonly #onError: (error: unknown) => void;
-  readonly #running = new Map<string, RunRecord>();
-  #runs: RunRecord[] = [];
+  readonly #running = new Map<string, RunWrite>();
+  #runs: RunWrite[] = [];
   #logs: RunLogRecord[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #flushing: Promise<void> = Promise.resolve();
@@ -64,12 +64,12 @@ export class RunRecorder {
   }
 
   /** A run started. */
-  begin(record: RunRecord): void {
+  begin(record: RunWrite): void {
     this.#running.set(record.id, record);
   }
 
   /** A run ended: queue its record and log lines for writing. */
-  end(record: RunRecord, logs: readonly LogEntry[]): void {
+  end(record: RunWrite, logs: readonly LogEntry[]): void {
     this.#running.delete(record.id);
     this.#runs.push(record);
     logs.forEach((entry, seq) => {
@@ -137,14 +137,15 @@ export class RunRecorder {
     if ((filter.skip ?? 0) > 0) return stored;
     const running = [...this.#running.values()]
       .filter((r) => (filter.workflow === undefined || r.workflow === filter.workflow) && (filter.status === undefined || filter.status === 'running') && (filter.trigger === undefined || r.trigger === filter.trigger))
-      .sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
+      .sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))
+      .map(materializeRun);
     return [...running, ...stored].slice(0, filter.limit ?? 100);
   }
 
   /** One run with its log lines, or `undefined`. */
   async get(id: string): Promise<(RunRecord & { readonly logs: readonly RunLogRecord[] }) | undefined> {
     const running = this.#running.get(id);
-    if (running !== undefined) return { ...running, logs: [] };
+    if (running !== undefined) return { ...materializeRun(running), logs: [] };
     await this.flush();
     const record = await this.#store.get(id);
     if (record === undefined) return undefined;

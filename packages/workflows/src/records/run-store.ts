@@ -55,6 +55,50 @@ export interface RunRecord {
 }
 
 /**
+ * A finished run as it is written to a {@link RunStore}: like {@link RunRecord}, but `input` and
+ * `output` are JSON text (so the hot path never parses or re-serialises bodies). `input` is
+ * `{"body": <raw body text>, ...}`; {@link materializeRun} turns it into a {@link RunRecord}.
+ *
+ * @example
+ * ```ts
+ * const write: RunWrite = { id: 'r1', workflow: 'hello', trigger: 'http', status: 'success', startedAt, input: '{"body":"{}"}', output: '{"result":{}}' };
+ * ```
+ */
+export interface RunWrite extends Omit<RunRecord, 'input' | 'output'> {
+  readonly input: string;
+  readonly output?: string;
+}
+
+function parseText(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Turns a stored {@link RunWrite} into a {@link RunRecord}: input and output parsed (a request
+ * body that is JSON is parsed too).
+ *
+ * @example
+ * ```ts
+ * const record = materializeRun(write);
+ * ```
+ */
+export function materializeRun(write: RunWrite): RunRecord {
+  const { input: inputText, output: outputText, ...rest } = write;
+  let input = parseText(inputText);
+  if (typeof input === 'object' && input !== null && typeof (input as { body?: unknown }).body === 'string') {
+    const body = (input as { body: string }).body;
+    input = { ...(input as Record<string, unknown>), body: body === '' ? '' : parseText(body) };
+  }
+  const output = parseText(outputText);
+  return { ...rest, input, ...(output === undefined ? {} : { output }) };
+}
+
+/**
  * One log line of a run, as stored.
  *
  * @example
@@ -101,7 +145,7 @@ export interface RunFilter {
  */
 export interface RunStore {
   /** Writes finished runs and their log lines. */
-  write(runs: readonly RunRecord[], logs: readonly RunLogRecord[]): Promise<void>;
+  write(runs: readonly RunWrite[], logs: readonly RunLogRecord[]): Promise<void>;
   /** Lists runs, newest first. */
   list(filter: RunFilter): Promise<RunRecord[]>;
   /** One run, or `undefined`. */
@@ -129,8 +173,7 @@ function parseJson(text: unknown): unknown {
 
 function toRecord(stored: StoredRecord): RunRecord {
   const error = parseJson(stored['error']) as RunRecord['error'];
-  const output = parseJson(stored['output']);
-  return {
+  return materializeRun({
     id: stored.objectId,
     workflow: String(stored['workflow'] ?? ''),
     trigger: stored['trigger'] as RunTrigger,
@@ -139,10 +182,10 @@ function toRecord(stored: StoredRecord): RunRecord {
     ...(typeof stored['endedAt'] === 'string' ? { endedAt: stored['endedAt'] } : {}),
     ...(typeof stored['durationMs'] === 'number' ? { durationMs: stored['durationMs'] } : {}),
     ...(typeof stored['statusCode'] === 'number' ? { statusCode: stored['statusCode'] } : {}),
-    input: parseJson(stored['input']),
-    ...(output === undefined ? {} : { output }),
+    input: typeof stored['input'] === 'string' ? stored['input'] : 'null',
+    ...(typeof stored['output'] === 'string' ? { output: stored['output'] } : {}),
     ...(error === undefined ? {} : { error }),
-  };
+  });
 }
 
 function toLog(stored: StoredRecord): RunLogRecord {
@@ -189,7 +232,7 @@ function clampSkip(skip: number | undefined): number {
 export class AdapterRunStore implements RunStore {
   constructor(private readonly adapter: CloudStoreAdapter) {}
 
-  async write(runs: readonly RunRecord[], logs: readonly RunLogRecord[]): Promise<void> {
+  async write(runs: readonly RunWrite[], logs: readonly RunLogRecord[]): Promise<void> {
     if (runs.length === 0 && logs.length === 0) return;
     const work = async (tx: CloudStoreAdapter): Promise<void> => {
       for (const run of runs) {
@@ -204,8 +247,8 @@ export class AdapterRunStore implements RunStore {
             endedAt: run.endedAt ?? null,
             durationMs: run.durationMs ?? null,
             statusCode: run.statusCode ?? null,
-            input: JSON.stringify(run.input ?? null),
-            output: run.output === undefined ? null : JSON.stringify(run.output),
+            input: run.input,
+            output: run.output ?? null,
             error: run.error === undefined ? null : JSON.stringify(run.error),
           },
         });
@@ -314,10 +357,10 @@ export class AdapterRunStore implements RunStore {
  * ```
  */
 export class MemoryRunStore implements RunStore {
-  readonly #runs = new Map<string, RunRecord>();
+  readonly #runs = new Map<string, RunWrite>();
   readonly #logs = new Map<string, RunLogRecord[]>();
 
-  write(runs: readonly RunRecord[], logs: readonly RunLogRecord[]): Promise<void> {
+  write(runs: readonly RunWrite[], logs: readonly RunLogRecord[]): Promise<void> {
     for (const run of runs) this.#runs.set(run.id, run);
     for (const log of logs) {
       let list = this.#logs.get(log.runId);
@@ -333,11 +376,12 @@ export class MemoryRunStore implements RunStore {
     const all = [...this.#runs.values()]
       .filter((r) => (filter.workflow === undefined || r.workflow === filter.workflow) && (filter.status === undefined || r.status === filter.status) && (filter.trigger === undefined || r.trigger === filter.trigger))
       .sort((a, b) => (a.startedAt === b.startedAt ? (a.id < b.id ? 1 : -1) : a.startedAt < b.startedAt ? 1 : -1));
-    return Promise.resolve(all.slice(skip, skip + limit));
+    return Promise.resolve(all.slice(skip, skip + limit).map(materializeRun));
   }
 
   get(id: string): Promise<RunRecord | undefined> {
-    return Promise.resolve(this.#runs.get(id));
+    const run = this.#runs.get(id);
+    return Promise.resolve(run === undefined ? undefined : materializeRun(run));
   }
 
   logs(runId: string): Promise<RunLogRecord[]> {

@@ -127,6 +127,7 @@ export class CachedValue<T> {
   #fetchedAt = 0;
   #inflight: Promise<T> | undefined;
   #generation = 0;
+  #loads = 0;
 
   constructor(
     private readonly load: () => Promise<T>,
@@ -143,6 +144,7 @@ export class CachedValue<T> {
         if (generation === this.#generation) {
           this.#value = value;
           this.#fetchedAt = Date.now();
+          this.#loads++;
         }
         this.#inflight = undefined;
         return value;
@@ -154,6 +156,15 @@ export class CachedValue<T> {
     );
     this.#inflight = inflight;
     return inflight;
+  }
+
+  /**
+   * Identifies the cached value: changes whenever a new value is loaded; `0` when nothing is
+   * cached or the cached value is stale.
+   */
+  get version(): number {
+    if (this.#value === undefined || Date.now() - this.#fetchedAt >= this.ttlMs) return 0;
+    return this.#loads;
   }
 
   /** The cached value without reloading, if any. */
@@ -203,6 +214,11 @@ export class SchemaCache {
   /** The schema. */
   get(): Promise<SchemaDefinition> {
     return this.#cache.get();
+  }
+
+  /** Identifies the cached schema (`0`: none cached); workers reuse theirs while it matches. */
+  get version(): number {
+    return this.#cache.version;
   }
 
   /** Forgets the cached schema (call after schema changes made elsewhere). */

@@ -4,12 +4,12 @@ import { resolve as resolvePath } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
 import {
   BackendError,
-  generateObjectId,
   toBackendError,
   type CloudStoreAdapter,
   type ErrorCode,
 } from '@localbackend/adapter';
 import { NodeCatalog, type NodeDescriptor } from '../catalog/node-catalog';
+import { fastId } from '../engine/fast-id';
 import type { LogLevel, NodeDefinition, RunStart, SessionUser } from '../catalog/node-definition';
 import type { RunOutcome, RunSpec } from '../engine/run-types';
 import { normalizeWorkflowDocument } from '../model/normalize-workflow';
@@ -17,7 +17,17 @@ import type { WorkflowModel } from '../model/workflow-model';
 import { builtInNodes } from '../nodes/built-in-nodes';
 import { ADAPTER_METHODS, SERVICE_METHODS, type CallMethod } from '../pool/protocol';
 import { WorkerPool, type PoolEvent } from '../pool/worker-pool';
-import { AdapterRunStore, MemoryRunStore, type RunFilter, type RunLogRecord, type RunRecord, type RunStore, type RunTrigger } from '../records/run-store';
+import {
+  AdapterRunStore,
+  MemoryRunStore,
+  materializeRun,
+  type RunFilter,
+  type RunLogRecord,
+  type RunRecord,
+  type RunStore,
+  type RunTrigger,
+  type RunWrite,
+} from '../records/run-store';
 import { RunRecorder } from '../records/run-recorder';
 import { TriggerManager } from '../triggers/trigger-manager';
 import { extractTriggers, normalizeWebhookPath, type TriggerSpec } from '../triggers/trigger-spec';
@@ -234,22 +244,21 @@ function bodyText(body: unknown): string {
   }
 }
 
-function capped(value: unknown): unknown {
+/** JSON text of a value for an execution record, replaced by a preview when it is too large. */
+function recordJson(value: unknown): string {
+  let text: string | undefined;
   try {
-    const text = JSON.stringify(value);
-    if (text === undefined || text.length <= MAX_RECORDED_CHARS) return value;
-    return { truncated: true, preview: text.slice(0, 2_000), length: text.length };
+    text = JSON.stringify(value);
   } catch {
-    return { unserialisable: true };
+    return '{"unserialisable":true}';
   }
+  if (text === undefined) return 'null';
+  return text.length <= MAX_RECORDED_CHARS ? text : JSON.stringify({ truncated: true, preview: text.slice(0, 2_000), length: text.length });
 }
 
-function parseMaybe(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
+/** A body (JSON text) for an execution record, replaced by a preview when it is too large. */
+function recordBody(text: string): string {
+  return text.length <= MAX_RECORDED_CHARS ? text : JSON.stringify({ truncated: true, preview: text.slice(0, 2_000), length: text.length });
 }
 
 function redact(headers: Readonly<Record<string, string>>): Record<string, string> {
@@ -347,6 +356,7 @@ export class WorkflowRuntime {
       this.#pool = new WorkerPool({
         size: workers,
         scriptTimeoutMs: this.#scriptTimeoutMs,
+        configCacheMs: options.configCacheMs ?? 1_000,
         stallTimeoutMs: this.#stallTimeoutMs,
         maxMemoryMb,
         nodeModules: this.#nodeModules,
@@ -578,7 +588,7 @@ export class WorkflowRuntime {
   async run(name: string, request: RunRequest = {}, options: RunOptions = {}): Promise<RunResult> {
     const headers = normalizeHeaders(request.headers);
     const body = bodyText(request.body);
-    const runId = generateObjectId();
+    const runId = fastId();
     if (this.#closed) return this.#rejected(runId, 'UNAVAILABLE', 'the workflow runtime is closed', 503);
     if (typeof name !== 'string' || name === '') {
       return this.#rejected(runId, 'FUNCTION_NOT_FOUND', `expected a function name, got ${JSON.stringify(name)}`, 404);
@@ -596,7 +606,7 @@ export class WorkflowRuntime {
       component: found.entry.component,
       start: { kind: 'request', body, headers },
       trigger: 'http',
-      input: { body: parseMaybe(body), headers: redact(headers) },
+      input: { body, headers: redact(headers) },
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: positive('timeoutMs', options.timeoutMs, this.#timeoutMs) }),
     });
   }
@@ -612,7 +622,7 @@ export class WorkflowRuntime {
    * ```
    */
   async webhook(path: string, request: WebhookRequest): Promise<RunResult> {
-    const runId = generateObjectId();
+    const runId = fastId();
     if (this.#closed) return this.#rejected(runId, 'UNAVAILABLE', 'the workflow runtime is closed', 503);
     const normalized = typeof path === 'string' ? normalizeWebhookPath(path) : undefined;
     const generation = this.#registry.current;
@@ -643,7 +653,7 @@ export class WorkflowRuntime {
       start: { kind: 'webhook', body, headers, method, query },
       entryNodeId: match.spec.nodeId,
       trigger: 'webhook',
-      input: { method, query, body: parseMaybe(body), headers: redact(headers) },
+      input: { method, query, body, headers: redact(headers) },
     });
     if (hasResponse) return execution;
     return {
@@ -823,7 +833,7 @@ export class WorkflowRuntime {
   #fire(spec: TriggerSpec, start: RunStart): Promise<RunResult> {
     const generation = this.#registry.current;
     const doc = generation.docs.find((d) => d.triggers.some((t) => t === spec));
-    if (doc === undefined || this.#closed) return Promise.resolve(this.#rejected(generateObjectId(), 'UNAVAILABLE', 'the trigger is no longer loaded', 503));
+    if (doc === undefined || this.#closed) return Promise.resolve(this.#rejected(fastId(), 'UNAVAILABLE', 'the trigger is no longer loaded', 503));
     const input =
       start.kind === 'dbChange'
         ? { type: start.type, collection: start.collection, objectId: start.objectId, object: start.object }
@@ -831,7 +841,7 @@ export class WorkflowRuntime {
           ? { firedAt: start.firedAt, cron: spec.kind === 'schedule' ? spec.cron : undefined }
           : {};
     return this.#execute({
-      runId: generateObjectId(),
+      runId: fastId(),
       generation,
       doc,
       workflow: spec.workflow,
@@ -878,13 +888,14 @@ export class WorkflowRuntime {
       logLevel: this.#logLevel,
       maxLogLines: this.#maxLogLines,
     };
-    const record: RunRecord = {
+    const input = job.input as { body?: unknown };
+    const record: RunWrite = {
       id: job.runId,
       workflow: job.workflow,
       trigger: job.trigger,
       status: 'running',
       startedAt: startedAt.toISOString(),
-      input: capped(job.input),
+      input: recordJson(typeof input.body === 'string' ? { ...input, body: recordBody(input.body) } : job.input),
     };
     this.#registry.acquire(job.generation);
     this.#recorder?.begin(record);
@@ -892,16 +903,16 @@ export class WorkflowRuntime {
       this.#registry.release(job.generation);
       const endedAt = new Date();
       const response = outcome.response ?? { statusCode: 200, body: JSON.stringify({ result: {} }) };
-      const finished: RunRecord = {
+      const finished: RunWrite = {
         ...record,
         status: outcome.status,
         endedAt: endedAt.toISOString(),
         durationMs: endedAt.getTime() - startedAt.getTime(),
-        ...(outcome.response === undefined ? {} : { statusCode: outcome.response.statusCode, output: capped(parseMaybe(outcome.response.body)) }),
+        ...(outcome.response === undefined ? {} : { statusCode: outcome.response.statusCode, output: recordBody(outcome.response.body) }),
         ...(outcome.error === undefined ? {} : { error: outcome.error }),
       };
       this.#recorder?.end(finished, outcome.logs);
-      this.#emit('run', finished);
+      if ((this.#listeners.get('run')?.size ?? 0) > 0) this.#emit('run', materializeRun(finished));
       const result: RunResult = {
         statusCode: response.statusCode,
         body: response.body,
@@ -923,7 +934,7 @@ export class WorkflowRuntime {
     }
     const pool = this.#pool!;
     const slot = pool.nextSlot();
-    const dispatched = pool.dispatch(slot, generation.id, doc.key, spec);
+    const dispatched = pool.dispatch(slot, generation.id, doc.key, spec, this.#schema.version);
     // The worker enforces the timeout itself; the main thread steps in when the worker cannot.
     let soft: ReturnType<typeof setTimeout> | undefined;
     let hard: ReturnType<typeof setTimeout> | undefined;
