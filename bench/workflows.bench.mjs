@@ -10,6 +10,7 @@
 //   direct            adapter.query({ collection, limit }) + JSON.stringify({ result: { items } })
 //   function/worker   runtime.run() with the default worker-thread isolation   target >= 0.5x direct
 //   function/inline   runtime.run() with isolation: 'none' (no worker hop)     measured
+//   ... records off   the same without execution records (for reference)       measured
 //
 // To add a path (e.g. the HTTP comparison `POST /functions/<name>` vs `GET /api/<table>` once the
 // server exists), push `{ name, setup, call, teardown }` onto PATHS; `call` performs one request and
@@ -91,6 +92,9 @@ const PATHS = [
   // Execution records are written for every run (batched); they are part of the cost measured.
   functionPath('function: run() with worker isolation (default)', {}),
   functionPath('function: run() with isolation none', { isolation: 'none' }),
+  // For reference: the same without execution records.
+  functionPath('function: run() worker isolation, records off', { records: false }),
+  functionPath('function: run() isolation none, records off', { isolation: 'none', records: false }),
 ];
 
 /** Keeps IN_FLIGHT calls going for ROUND_MS; calls per second, best of 3 rounds. */

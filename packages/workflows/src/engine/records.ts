@@ -154,24 +154,36 @@ export function storedToObject(
   table: TableSchema | undefined,
   depth = 0,
 ): NoodlObject {
-  const object = run.objects.get(stored.objectId);
-  if (className !== '') run.objects.setClass(stored.objectId, className);
-  for (const [key, value] of Object.entries(stored)) {
-    if (key === 'objectId' || key === 'ACL' || key === 'className' || key === '__type') continue;
-    if (key === 'createdAt' || key === 'updatedAt') {
-      if (typeof value === 'string' && value !== '') run.objects.assignDate(object, key, value);
-      else run.objects.assign(object, key, toDate(value));
-      continue;
+  const id = stored.objectId;
+  if (className !== '') run.objects.setClass(id, className);
+  return run.objects.load(id, (put, putDate) => {
+    for (const key in stored) {
+      if (key === 'objectId' || key === 'ACL' || key === 'className' || key === '__type') continue;
+      const value = stored[key];
+      if (key === 'createdAt' || key === 'updatedAt') {
+        if (typeof value === 'string' && value !== '') putDate(key, value);
+        else put(key, toDate(value));
+        continue;
+      }
+      const column = columnOf(table, key);
+      if (column === undefined) {
+        // Untyped fields: primitives as they are (the common case, no conversion call).
+        if (value === null || typeof value !== 'object') put(key, value);
+        else put(key, fromStoredValue(run, value, undefined, depth));
+        continue;
+      }
+      if (column.type === 'Relation') continue;
+      if (column.type === 'Date' && typeof value === 'string') {
+        putDate(key, value);
+        continue;
+      }
+      if ((column.type === 'String' || column.type === 'Number' || column.type === 'Boolean') && (value === null || typeof value !== 'object')) {
+        put(key, value);
+        continue;
+      }
+      put(key, fromStoredValue(run, value, column, depth));
     }
-    const column = columnOf(table, key);
-    if (column?.type === 'Relation') continue;
-    if (column?.type === 'Date' && typeof value === 'string') {
-      run.objects.assignDate(object, key, value);
-      continue;
-    }
-    run.objects.assign(object, key, fromStoredValue(run, value, column, depth));
-  }
-  return object;
+  });
 }
 
 /**

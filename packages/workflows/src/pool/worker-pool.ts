@@ -91,7 +91,11 @@ class PoolWorker {
   /** Set when `new Worker` itself threw (bad entry, refused flags). */
   failedToStart: Error | undefined;
 
+  /** True once the worker said it is ready. */
+  isReady = false;
+
   markReady(): void {
+    this.isReady = true;
     this.#onReady();
   }
 
@@ -138,6 +142,8 @@ export class WorkerPool {
   #startFailures = 0;
   #startError: Error | undefined;
   #closed = false;
+  /** True while every worker is up (dispatch skips start()). */
+  #ready = false;
   #entry: Promise<URL | string> | undefined;
   #watchdog: ReturnType<typeof setInterval> | undefined;
 
@@ -220,7 +226,7 @@ export class WorkerPool {
     }
     let target = ready[0]!;
     for (const w of ready) if (w.jobs.size < target.jobs.size) target = w;
-    await target.ready.catch(() => {});
+    if (!target.isReady) await target.ready.catch(() => {});
     if (!target.alive) return this.dispatch(slot, gen, docKey, spec, schemaVersion);
     return new Promise<RunOutcome>((resolve) => {
       if (target.jobs.size === 0) {
@@ -412,6 +418,7 @@ export class WorkerPool {
   }
 
   #remove(w: PoolWorker): void {
+    this.#ready = false;
     const index = this.#workers.indexOf(w);
     if (index >= 0) this.#workers.splice(index, 1);
   }

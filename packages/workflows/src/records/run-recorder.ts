@@ -12,7 +12,7 @@ import { materializeRun, type RunFilter, type RunLogRecord, type RunRecord, type
 export interface RunRecorderOptions {
   /** How many runs to keep (older ones are pruned with their logs). Default 1000. */
   readonly retention?: number;
-  /** Finished runs are written in batches at most this often, in ms. Default 200. */
+  /** Finished runs are written in batches at most this often, in ms. Default 250. */
   readonly flushIntervalMs?: number;
   /** Most runs per batch. Default 500. */
   readonly maxBatch?: number;
@@ -48,7 +48,7 @@ export class RunRecorder {
   constructor(store: RunStore, options: RunRecorderOptions = {}) {
     this.#store = store;
     this.#retention = options.retention ?? 1_000;
-    this.#flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 250;
     this.#maxBatch = options.maxBatch ?? 500;
     this.#onError = options.onError ?? (() => {});
   }
@@ -120,7 +120,7 @@ export class RunRecorder {
         this.#onError(error);
       }
     }
-    if (this.#written >= Math.max(50, Math.ceil(this.#retention / 10))) {
+    if (this.#written >= Math.max(100, Math.ceil(this.#retention / 4))) {
       this.#written = 0;
       try {
         await this.#store.prune(this.#retention);

@@ -230,10 +230,70 @@ function clampSkip(skip: number | undefined): number {
  * ```
  */
 export class AdapterRunStore implements RunStore {
+  #prepared: Promise<void> | undefined;
+
   constructor(private readonly adapter: CloudStoreAdapter) {}
+
+  /**
+   * Creates the two collections with their columns and indexes (`startedAt` and `workflow` of
+   * runs, `run` of log lines) so listing, reading a run's logs and pruning stay fast. Best
+   * effort: an adapter without schema operations simply stores the records.
+   */
+  #prepare(): Promise<void> {
+    this.#prepared ??= (async () => {
+      if (!this.adapter.capabilities.schema) return;
+      const tables = [
+        {
+          name: RUN_COLLECTION,
+          columns: [
+            { name: 'workflow', type: 'String', indexed: true },
+            { name: 'trigger', type: 'String' },
+            { name: 'status', type: 'String' },
+            { name: 'startedAt', type: 'String', indexed: true },
+            { name: 'endedAt', type: 'String' },
+            { name: 'durationMs', type: 'Number' },
+            { name: 'statusCode', type: 'Number' },
+            { name: 'input', type: 'String' },
+            { name: 'output', type: 'String' },
+            { name: 'error', type: 'String' },
+          ],
+        },
+        {
+          name: LOG_COLLECTION,
+          columns: [
+            { name: 'run', type: 'String', indexed: true },
+            { name: 'seq', type: 'Number' },
+            { name: 'at', type: 'String' },
+            { name: 'level', type: 'String' },
+            { name: 'message', type: 'String' },
+            { name: 'nodeId', type: 'String' },
+            { name: 'nodeType', type: 'String' },
+            { name: 'data', type: 'String' },
+          ],
+        },
+      ] as const;
+      for (const table of tables) {
+        try {
+          await this.adapter.createTable({ name: table.name, columns: table.columns.map((c) => ({ ...c })) });
+        } catch {
+          // The table exists (perhaps with other columns): make sure the indexed columns are indexed.
+          for (const column of table.columns) {
+            if (!('indexed' in column)) continue;
+            try {
+              await this.adapter.addColumn(table.name, { ...column });
+            } catch {
+              // best effort
+            }
+          }
+        }
+      }
+    })();
+    return this.#prepared;
+  }
 
   async write(runs: readonly RunWrite[], logs: readonly RunLogRecord[]): Promise<void> {
     if (runs.length === 0 && logs.length === 0) return;
+    await this.#prepare();
     const work = async (tx: CloudStoreAdapter): Promise<void> => {
       for (const run of runs) {
         await tx.create({

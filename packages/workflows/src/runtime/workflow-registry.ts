@@ -119,9 +119,13 @@ export class WorkflowRegistry {
   /** A run that started in `generation` ended. */
   release(generation: Generation): void {
     const count = (this.#refs.get(generation.id) ?? 1) - 1;
-    if (count <= 0) this.#refs.delete(generation.id);
-    else this.#refs.set(generation.id, count);
-    this.#collect();
+    if (count > 0) {
+      this.#refs.set(generation.id, count);
+      return;
+    }
+    this.#refs.delete(generation.id);
+    // Only a superseded generation can become garbage.
+    if (generation !== this.#current) this.#collect();
   }
 
   /** Live generations and documents (leak checks). */
