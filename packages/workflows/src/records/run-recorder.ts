@@ -120,7 +120,8 @@ export class RunRecorder {
         this.#onError(error);
       }
     }
-    if (this.#written >= Math.max(100, Math.ceil(this.#retention / 4))) {
+    // Prune once a quarter of the retention was written since the last prune (amortised deletes).
+    if (this.#written >= Math.min(250, Math.max(1, Math.ceil(this.#retention / 4)))) {
       this.#written = 0;
       try {
         await this.#store.prune(this.#retention);
