@@ -47,7 +47,13 @@ export {
 } from './catalog/node-definition';
 export { NodeCatalog, deriveParameterSchema, type NodeDescriptor } from './catalog/node-catalog';
 export { builtInNodes } from './nodes/built-in-nodes';
-export { NoodlArray, ObjectScope, type NoodlObject, type ObjectEvent, type SetOptions } from './engine/object-scope';
+export {
+  NoodlArray,
+  ObjectScope,
+  type NoodlObject,
+  type ObjectEvent,
+  type SetOptions,
+} from './engine/object-scope';
 export {
   normalizeWorkflowDocument,
   MAX_NODES_PER_DOCUMENT,

@@ -42,12 +42,16 @@ describe('500 concurrent runs (worker isolation, real SQLite)', () => {
 
   it('answers 500 concurrent runs that read their input and write a record: 500 correct, independent responses and 500 records', async () => {
     const results = await Promise.all(
-      Array.from({ length: 500 }, (_, n) => runtime.run('orders/create', { body: JSON.stringify({ n, who: `user${n % 7}` }) })),
+      Array.from({ length: 500 }, (_, n) =>
+        runtime.run('orders/create', { body: JSON.stringify({ n, who: `user${n % 7}` }) }),
+      ),
     );
     const ids = new Set<string>();
     results.forEach((result, n) => {
       expect(result.statusCode).toBe(200);
-      const { result: body } = JSON.parse(result.body) as { result: { id: string; n: number; label: string } };
+      const { result: body } = JSON.parse(result.body) as {
+        result: { id: string; n: number; label: string };
+      };
       expect(body.n).toBe(n);
       expect(body.label).toBe(`order #${n} for user${n % 7}`);
       ids.add(body.id);
@@ -57,7 +61,9 @@ describe('500 concurrent runs (worker isolation, real SQLite)', () => {
     expect(stored.results).toHaveLength(500);
     for (const record of stored.results) {
       expect(ids.has(record.objectId)).toBe(true);
-      expect(record['label']).toBe(`order #${record['n'] as number} for user${(record['n'] as number) % 7}`);
+      expect(record['label']).toBe(
+        `order #${record['n'] as number} for user${(record['n'] as number) % 7}`,
+      );
     }
     expect(new Set(stored.results.map((r) => r['n'])).size).toBe(500);
     expect(await runtime.listRuns({ workflow: 'orders/create', limit: 1000 })).toHaveLength(500);

@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const packageDir = join(__dirname, '..');
 const dist = join(packageDir, 'dist');
-const built = ['workflows', 'adapter', 'query'].every((p) => existsSync(join(packageDir, '..', p, 'dist', 'index.js'))) && existsSync(join(dist, 'worker.js'));
+const built =
+  ['workflows', 'adapter', 'query'].every((p) =>
+    existsSync(join(packageDir, '..', p, 'dist', 'index.js')),
+  ) && existsSync(join(dist, 'worker.js'));
 const fixture = join(__dirname, '../../../../shared/fixtures/noodl/example-cf-api-test-post.json');
 
 const script = (load: string) => `
@@ -28,13 +31,36 @@ const fs = require('node:fs');
 
 describe.skipIf(!built)('the built package (dist) with its separate worker entry', () => {
   it('runs a fixture in worker threads from the ESM build', async () => {
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script(`import { WorkflowRuntime } from ${JSON.stringify(join(dist, 'index.js'))}; import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);`)], { cwd: packageDir });
-    expect(JSON.parse(stdout)).toEqual({ body: '{"result":{"test":"x post ok"}}', spin: 'TIMEOUT' });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        script(
+          `import { WorkflowRuntime } from ${JSON.stringify(join(dist, 'index.js'))}; import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);`,
+        ),
+      ],
+      { cwd: packageDir },
+    );
+    expect(JSON.parse(stdout)).toEqual({
+      body: '{"result":{"test":"x post ok"}}',
+      spin: 'TIMEOUT',
+    });
   });
 
   it('runs a fixture in worker threads from the CommonJS build', async () => {
-    const { stdout } = await run(process.execPath, ['-e', script(`const { WorkflowRuntime } = require(${JSON.stringify(join(dist, 'index.cjs'))});`)], { cwd: packageDir });
-    expect(JSON.parse(stdout)).toEqual({ body: '{"result":{"test":"x post ok"}}', spin: 'TIMEOUT' });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        script(`const { WorkflowRuntime } = require(${JSON.stringify(join(dist, 'index.cjs'))});`),
+      ],
+      { cwd: packageDir },
+    );
+    expect(JSON.parse(stdout)).toEqual({
+      body: '{"result":{"test":"x post ok"}}',
+      spin: 'TIMEOUT',
+    });
   });
 });
 

@@ -18,14 +18,30 @@ interface EditorNode {
 }
 
 /** The same document in the runtime export format (what Noodl's cloud host loads). */
-function toRuntimeExport(doc: { components: { name: string; graph: { roots: EditorNode[]; connections: Record<string, string>[] } }[] }): unknown {
-  const node = (n: EditorNode): unknown => ({ id: n.id, type: n.type, parameters: n.parameters, ports: [...n.ports, ...n.dynamicports], children: n.children.map(node) });
+function toRuntimeExport(doc: {
+  components: {
+    name: string;
+    graph: { roots: EditorNode[]; connections: Record<string, string>[] };
+  }[];
+}): unknown {
+  const node = (n: EditorNode): unknown => ({
+    id: n.id,
+    type: n.type,
+    parameters: n.parameters,
+    ports: [...n.ports, ...n.dynamicports],
+    children: n.children.map(node),
+  });
   return {
     components: doc.components.map((c) => ({
       name: c.name,
       ports: [],
       nodes: c.graph.roots.map(node),
-      connections: c.graph.connections.map((x) => ({ sourceId: x['fromId'], sourcePort: x['fromProperty'], targetId: x['toId'], targetPort: x['toProperty'] })),
+      connections: c.graph.connections.map((x) => ({
+        sourceId: x['fromId'],
+        sourcePort: x['fromProperty'],
+        targetId: x['toId'],
+        targetPort: x['toProperty'],
+      })),
     })),
     metadata: {},
     settings: {},
@@ -44,7 +60,11 @@ describe('shared Noodl fixtures through run() (worker isolation)', () => {
     copyFileSync(join(FIXTURES, SIMPLE), join(dir, 'simple.workflow.json'));
     const { loaded, errors } = await runtime.loadDirectory(dir);
     expect(errors).toEqual([]);
-    expect(loaded.flatMap((l) => l.functions).sort()).toEqual(['API/test/POST', 'Simple/Failure Result', 'Simple/No Auth OK']);
+    expect(loaded.flatMap((l) => l.functions).sort()).toEqual([
+      'API/test/POST',
+      'Simple/Failure Result',
+      'Simple/No Auth OK',
+    ]);
   });
   afterAll(async () => {
     await runtime.close();
@@ -70,7 +90,9 @@ describe('shared Noodl fixtures through run() (worker isolation)', () => {
   });
 
   it('accepts the component name with its prefix too, and answers 404 for an unknown function', async () => {
-    expect((await runtime.run('/#__cloud__/API/test/POST', { body: '{"param1":"y"}' })).body).toBe('{"result":{"test":"y post ok"}}');
+    expect((await runtime.run('/#__cloud__/API/test/POST', { body: '{"param1":"y"}' })).body).toBe(
+      '{"result":{"test":"y post ok"}}',
+    );
     const missing = await runtime.run('API/test/GET', { body: '{}' });
     expect(missing.statusCode).toBe(404);
     expect(JSON.parse(missing.body)).toEqual({ error: 'Cloud function "API/test/GET" not found' });
@@ -81,9 +103,15 @@ describe('shared Noodl fixtures through run() (worker isolation)', () => {
     const exported = new WorkflowRuntime({ workers: 1 });
     exported.load(toRuntimeExport(fixture(API_POST) as never), { source: 'api' });
     exported.load(toRuntimeExport(fixture(SIMPLE) as never), { source: 'simple' });
-    expect((await exported.run('API/test/POST', { body: '{"param1":"x"}' })).body).toBe('{"result":{"test":"x post ok"}}');
-    expect((await exported.run('Simple/No Auth OK', { body: '{}' })).body).toBe('{"result":{"Message":"No auth ok here!","NoUserCheck":true}}');
-    expect((await exported.run('Simple/Failure Result', { body: '{}' })).body).toBe('{"error":"Some error"}');
+    expect((await exported.run('API/test/POST', { body: '{"param1":"x"}' })).body).toBe(
+      '{"result":{"test":"x post ok"}}',
+    );
+    expect((await exported.run('Simple/No Auth OK', { body: '{}' })).body).toBe(
+      '{"result":{"Message":"No auth ok here!","NoUserCheck":true}}',
+    );
+    expect((await exported.run('Simple/Failure Result', { body: '{}' })).body).toBe(
+      '{"error":"Some error"}',
+    );
     await exported.close();
   });
 
@@ -91,8 +119,12 @@ describe('shared Noodl fixtures through run() (worker isolation)', () => {
     const inline = new WorkflowRuntime({ isolation: 'none' });
     inline.load(fixture(API_POST), { source: 'api' });
     inline.load(fixture(SIMPLE), { source: 'simple' });
-    expect((await inline.run('API/test/POST', { body: { param1: 'x' } })).body).toBe('{"result":{"test":"x post ok"}}');
-    expect((await inline.run('Simple/No Auth OK', {})).body).toBe('{"result":{"Message":"No auth ok here!","NoUserCheck":true}}');
+    expect((await inline.run('API/test/POST', { body: { param1: 'x' } })).body).toBe(
+      '{"result":{"test":"x post ok"}}',
+    );
+    expect((await inline.run('Simple/No Auth OK', {})).body).toBe(
+      '{"result":{"Message":"No auth ok here!","NoUserCheck":true}}',
+    );
     expect((await inline.run('Simple/Failure Result', {})).body).toBe('{"error":"Some error"}');
     await inline.close();
   });

@@ -7,7 +7,14 @@ import type { WorkflowWatcher } from '../src/runtime/workflow-watcher';
 import { project, scriptFunction } from './support/build-workflow';
 
 const versioned = (version: string, delayMs = 0) =>
-  JSON.stringify(project(scriptFunction('which', `${delayMs > 0 ? `await new Promise((r) => setTimeout(r, ${delayMs}));` : ''} Outputs.value = "${version}"; Outputs.Done();`)));
+  JSON.stringify(
+    project(
+      scriptFunction(
+        'which',
+        `${delayMs > 0 ? `await new Promise((r) => setTimeout(r, ${delayMs}));` : ''} Outputs.value = "${version}"; Outputs.Done();`,
+      ),
+    ),
+  );
 
 async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
   const start = Date.now();
@@ -24,7 +31,8 @@ describe('hot reload with watch(dir)', () => {
   let loads: WorkflowRuntimeEvents['load'][];
   let errors: WorkflowRuntimeEvents['error'][];
 
-  const which = async (): Promise<string> => JSON.parse((await runtime.run('which', { body: '{}' })).body).result?.value as string;
+  const which = async (): Promise<string> =>
+    JSON.parse((await runtime.run('which', { body: '{}' })).body).result?.value as string;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'workflows-watch-'));
@@ -69,9 +77,16 @@ describe('hot reload with watch(dir)', () => {
     expect(errors[0]!.path).toBe(path);
     expect(errors[0]!.reason).toMatch(/not valid JSON/);
     expect(await which()).toBe('v1');
-    writeFileSync(path, JSON.stringify({ components: [{ name: '/#__cloud__/which', graph: { roots: [{ id: 'x' }] } }] }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        components: [{ name: '/#__cloud__/which', graph: { roots: [{ id: 'x' }] } }],
+      }),
+    );
     await waitFor(() => errors.length >= 2);
-    expect(errors[1]!.reason).toMatch(/components\[0\]\.graph\.roots\[0\]\.type: expected a node type name, got undefined/);
+    expect(errors[1]!.reason).toMatch(
+      /components\[0\]\.graph\.roots\[0\]\.type: expected a node type name, got undefined/,
+    );
     expect(await which()).toBe('v1');
     writeFileSync(path, versioned('v3'));
     await waitFor(() => loads.length >= 2);

@@ -45,7 +45,13 @@ describe('isolation of runaway workflows (worker threads)', () => {
   let hoards: WorkflowRuntime;
 
   beforeAll(async () => {
-    const common = { workers: 2, timeoutMs: 4_000, stallTimeoutMs: 1_000, maxMemoryMb: 64, records: false } as const;
+    const common = {
+      workers: 2,
+      timeoutMs: 4_000,
+      stallTimeoutMs: 1_000,
+      maxMemoryMb: 64,
+      records: false,
+    } as const;
     loops = new WorkflowRuntime({ ...common, scriptTimeoutMs: 300 });
     hoards = new WorkflowRuntime({ ...common, scriptTimeoutMs: 3_000, stallTimeoutMs: 3_500 });
     loops.load(
@@ -60,8 +66,14 @@ describe('isolation of runaway workflows (worker threads)', () => {
     hoards.load(
       project(
         ok,
-        scriptFunction('allocate', 'const hoard = []; for (;;) { hoard.push(new Array(1e6).fill(Math.random())); }'),
-        scriptFunction('allocateAsync', 'const hoard = []; for (;;) { hoard.push(new Array(2e5).fill(Math.random())); await new Promise((r) => setImmediate(r)); }'),
+        scriptFunction(
+          'allocate',
+          'const hoard = []; for (;;) { hoard.push(new Array(1e6).fill(Math.random())); }',
+        ),
+        scriptFunction(
+          'allocateAsync',
+          'const hoard = []; for (;;) { hoard.push(new Array(2e5).fill(Math.random())); await new Promise((r) => setImmediate(r)); }',
+        ),
       ),
       { source: 'runaway' },
     );
@@ -78,27 +90,30 @@ describe('isolation of runaway workflows (worker threads)', () => {
     ['timerLoop', 'TIMEOUT', 6_000],
     ['allocate', 'RESOURCE_LIMIT', 4_000],
     ['allocateAsync', 'RESOURCE_LIMIT', 6_000],
-  ] as const)('%s fails with %s within its timeout while /health keeps answering within 100 ms', async (name, code, within) => {
-    const runtime = code === 'RESOURCE_LIMIT' ? hoards : loops;
-    const probe = await startProbe();
-    const started = performance.now();
-    const [runaway, healthy] = await Promise.all([
-      runtime.run(name, { body: '{}' }),
-      new Promise((r) => setTimeout(r, 50)).then(() => runtime.run('ok', { body: '{}' })),
-    ]);
-    const elapsed = performance.now() - started;
-    const latencies = await probe.stop();
-    expect(runaway.error?.code).toBe(code);
-    expect(runaway.statusCode).toBe(500);
-    expect(elapsed).toBeLessThan(within);
-    expect(latencies.length).toBeGreaterThan(5);
-    expect(Math.max(...latencies)).toBeLessThan(100);
-    // The healthy run either ran on the other worker, or was caught on the same one and says so.
-    if (healthy.statusCode === 200) expect(healthy.body).toBe('{"result":{"value":"fine"}}');
-    else expect(healthy.error?.code).toBe('UNAVAILABLE');
-    // Afterwards the pool is whole again and serves normally.
-    const after = await runtime.run('ok', { body: '{}' });
-    expect(after.body).toBe('{"result":{"value":"fine"}}');
-    expect(runtime.stats().workers).toBe(2);
-  });
+  ] as const)(
+    '%s fails with %s within its timeout while /health keeps answering within 100 ms',
+    async (name, code, within) => {
+      const runtime = code === 'RESOURCE_LIMIT' ? hoards : loops;
+      const probe = await startProbe();
+      const started = performance.now();
+      const [runaway, healthy] = await Promise.all([
+        runtime.run(name, { body: '{}' }),
+        new Promise((r) => setTimeout(r, 50)).then(() => runtime.run('ok', { body: '{}' })),
+      ]);
+      const elapsed = performance.now() - started;
+      const latencies = await probe.stop();
+      expect(runaway.error?.code).toBe(code);
+      expect(runaway.statusCode).toBe(500);
+      expect(elapsed).toBeLessThan(within);
+      expect(latencies.length).toBeGreaterThan(5);
+      expect(Math.max(...latencies)).toBeLessThan(100);
+      // The healthy run either ran on the other worker, or was caught on the same one and says so.
+      if (healthy.statusCode === 200) expect(healthy.body).toBe('{"result":{"value":"fine"}}');
+      else expect(healthy.error?.code).toBe('UNAVAILABLE');
+      // Afterwards the pool is whole again and serves normally.
+      const after = await runtime.run('ok', { body: '{}' });
+      expect(after.body).toBe('{"result":{"value":"fine"}}');
+      expect(runtime.stats().workers).toBe(2);
+    },
+  );
 });

@@ -11,12 +11,23 @@ describe('execution records (_WorkflowRun / _WorkflowLog through the adapter)', 
 
   beforeEach(async () => {
     adapter = await memoryAdapter();
-    runtime = new WorkflowRuntime({ adapter, isolation: 'none', timeoutMs: 2_000, records: { retention: 5, flushIntervalMs: 10 } });
+    runtime = new WorkflowRuntime({
+      adapter,
+      isolation: 'none',
+      timeoutMs: 2_000,
+      records: { retention: 5, flushIntervalMs: 10 },
+    });
     runtime.load(
       project(
-        scriptFunction('hello', 'console.log("hello", Inputs.name ?? "nobody"); Outputs.value = "hi"; Outputs.Done();'),
+        scriptFunction(
+          'hello',
+          'console.log("hello", Inputs.name ?? "nobody"); Outputs.value = "hi"; Outputs.Done();',
+        ),
         scriptFunction('broken', 'throw new Error("kaput");'),
-        scriptFunction('slow', 'await new Promise((r) => setTimeout(r, 200)); Outputs.value = 1; Outputs.Done();'),
+        scriptFunction(
+          'slow',
+          'await new Promise((r) => setTimeout(r, 200)); Outputs.value = 1; Outputs.Done();',
+        ),
       ),
       { source: 'doc' },
     );
@@ -27,7 +38,10 @@ describe('execution records (_WorkflowRun / _WorkflowLog through the adapter)', 
   });
 
   it('records every run with id, workflow, trigger, status, times, input (credentials redacted) and output, plus its log lines', async () => {
-    const result = await runtime.run('hello', { body: '{"x":1}', headers: { 'x-parse-session-token': 'r:secret', 'x-other': 'kept' } });
+    const result = await runtime.run('hello', {
+      body: '{"x":1}',
+      headers: { 'x-parse-session-token': 'r:secret', 'x-other': 'kept' },
+    });
     const run = await runtime.getRun(result.runId);
     expect(run).toMatchObject({
       id: result.runId,
@@ -35,22 +49,44 @@ describe('execution records (_WorkflowRun / _WorkflowLog through the adapter)', 
       trigger: 'http',
       status: 'success',
       statusCode: 200,
-      input: { body: { x: 1 }, headers: { 'x-parse-session-token': '[redacted]', 'x-other': 'kept' } },
+      input: {
+        body: { x: 1 },
+        headers: { 'x-parse-session-token': '[redacted]', 'x-other': 'kept' },
+      },
       output: { result: { value: 'hi' } },
     });
     expect(Date.parse(run!.endedAt!)).toBeGreaterThanOrEqual(Date.parse(run!.startedAt));
     expect(run!.durationMs).toBeGreaterThanOrEqual(0);
-    expect(run!.logs).toEqual([expect.objectContaining({ runId: result.runId, seq: 0, level: 'info', message: 'hello nobody', nodeId: 'fn', nodeType: 'JavaScriptFunction' })]);
+    expect(run!.logs).toEqual([
+      expect.objectContaining({
+        runId: result.runId,
+        seq: 0,
+        level: 'info',
+        message: 'hello nobody',
+        nodeId: 'fn',
+        nodeType: 'JavaScriptFunction',
+      }),
+    ]);
     // Stored through the adapter, in the system collections.
-    expect((await adapter.fetch({ collection: RUN_COLLECTION, objectId: result.runId }))['status']).toBe('success');
-    expect((await adapter.query({ collection: LOG_COLLECTION, where: { run: result.runId } })).results).toHaveLength(1);
+    expect(
+      (await adapter.fetch({ collection: RUN_COLLECTION, objectId: result.runId }))['status'],
+    ).toBe('success');
+    expect(
+      (await adapter.query({ collection: LOG_COLLECTION, where: { run: result.runId } })).results,
+    ).toHaveLength(1);
   });
 
   it('records failed runs with their error code and message', async () => {
     const result = await runtime.run('broken', { body: '{}' });
     const run = await runtime.getRun(result.runId);
-    expect(run).toMatchObject({ status: 'error', statusCode: 500, error: { code: 'SCRIPT_FAILED' } });
-    expect(run!.logs.map((l) => l.message)).toEqual(expect.arrayContaining([expect.stringContaining('kaput')]));
+    expect(run).toMatchObject({
+      status: 'error',
+      statusCode: 500,
+      error: { code: 'SCRIPT_FAILED' },
+    });
+    expect(run!.logs.map((l) => l.message)).toEqual(
+      expect.arrayContaining([expect.stringContaining('kaput')]),
+    );
   });
 
   it('lists runs newest first with filters, and shows runs in flight as running', async () => {
@@ -61,8 +97,12 @@ describe('execution records (_WorkflowRun / _WorkflowLog through the adapter)', 
     const listed = await runtime.listRuns();
     expect(listed[0]).toMatchObject({ workflow: 'slow', status: 'running' });
     expect(listed.map((r) => r.workflow)).toEqual(['slow', 'broken', 'hello']);
-    expect((await runtime.listRuns({ status: 'error' })).map((r) => r.workflow)).toEqual(['broken']);
-    expect((await runtime.listRuns({ workflow: 'hello', trigger: 'http' })).map((r) => r.workflow)).toEqual(['hello']);
+    expect((await runtime.listRuns({ status: 'error' })).map((r) => r.workflow)).toEqual([
+      'broken',
+    ]);
+    expect(
+      (await runtime.listRuns({ workflow: 'hello', trigger: 'http' })).map((r) => r.workflow),
+    ).toEqual(['hello']);
     expect(await runtime.listRuns({ trigger: 'schedule' })).toEqual([]);
     await inFlight;
     expect((await runtime.listRuns({ workflow: 'slow' }))[0]).toMatchObject({ status: 'success' });
@@ -70,9 +110,10 @@ describe('execution records (_WorkflowRun / _WorkflowLog through the adapter)', 
     expect(await runtime.getRun('nope')).toBeUndefined();
   });
 
-  it('keeps only the newest runs (retention) and deletes the pruned runs\' logs', async () => {
+  it("keeps only the newest runs (retention) and deletes the pruned runs' logs", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 60; i++) ids.push((await runtime.run('hello', { body: JSON.stringify({ name: `n${i}` }) })).runId);
+    for (let i = 0; i < 60; i++)
+      ids.push((await runtime.run('hello', { body: JSON.stringify({ name: `n${i}` }) })).runId);
     await runtime.listRuns();
     await new Promise((r) => setTimeout(r, 50));
     await runtime.listRuns();

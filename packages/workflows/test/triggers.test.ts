@@ -17,7 +17,11 @@ async function waitFor<T>(read: () => T | undefined | false, timeoutMs = 5_000):
   }
 }
 
-const fnNode = (script: string) => ({ id: 'f', type: 'JavaScriptFunction', parameters: { functionScript: script } });
+const fnNode = (script: string) => ({
+  id: 'f',
+  type: 'JavaScriptFunction',
+  parameters: { functionScript: script },
+});
 
 function scheduled(name: string, expression: string): ComponentSpec {
   return {
@@ -38,7 +42,9 @@ function onChange(name: string, collection: string, events: string): ComponentSp
     name: `/#__local__/${name}`,
     nodes: [
       { id: 't', type: 'noodl.trigger.dbChange', parameters: { collection, events } },
-      fnNode('await Noodl.Records.create("Audit", { kind: Inputs.type, recordId: Inputs.id, total: Inputs.record.total });'),
+      fnNode(
+        'await Noodl.Records.create("Audit", { kind: Inputs.type, recordId: Inputs.id, total: Inputs.record.total });',
+      ),
     ],
     wires: [
       ['t', 'eventType', 'f', 'in-type'],
@@ -57,7 +63,9 @@ describe('ScheduleTrigger (fake timers)', () => {
   it('fires on every matching second of a six-field expression, at the scheduled times', async () => {
     vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00.400Z') });
     const fired: string[] = [];
-    const trigger = new ScheduleTrigger('*/2 * * * * *', undefined, (at) => fired.push(at.toISOString()));
+    const trigger = new ScheduleTrigger('*/2 * * * * *', undefined, (at) =>
+      fired.push(at.toISOString()),
+    );
     trigger.start();
     await vi.advanceTimersByTimeAsync(10_000);
     trigger.stop();
@@ -76,7 +84,9 @@ describe('ScheduleTrigger (fake timers)', () => {
     vi.useFakeTimers({ now: new Date('2026-06-01T09:59:59.500Z') });
     const fired: string[] = [];
     // 12:00 in Oslo (UTC+2 in June) is 10:00 UTC.
-    const trigger = new ScheduleTrigger('0 0 12 * * *', 'Europe/Oslo', (at) => fired.push(at.toISOString()));
+    const trigger = new ScheduleTrigger('0 0 12 * * *', 'Europe/Oslo', (at) =>
+      fired.push(at.toISOString()),
+    );
     trigger.start();
     await vi.advanceTimersByTimeAsync(2_000);
     trigger.stop();
@@ -116,7 +126,9 @@ describe('triggers in a running runtime', () => {
     expect(Date.now() - started).toBeLessThan(4_500);
     const scheduledRuns = runs.filter((r) => r.trigger === 'schedule');
     expect(scheduledRuns.every((r) => r.status === 'success')).toBe(true);
-    const ticks = (await adapter.query({ collection: 'Tick', sort: 'at' })).results.map((t) => Date.parse(String(t['at'])));
+    const ticks = (await adapter.query({ collection: 'Tick', sort: 'at' })).results.map((t) =>
+      Date.parse(String(t['at'])),
+    );
     expect(ticks.length).toBeGreaterThanOrEqual(3);
     for (const at of ticks) expect(at % 1000).toBe(0);
     for (let i = 1; i < ticks.length; i++) expect(ticks[i]! - ticks[i - 1]!).toBe(1000);
@@ -153,7 +165,9 @@ describe('triggers in a running runtime', () => {
     await adapter.save({ collection: 'Order', objectId: order.objectId, data: { total: 2 } });
     await adapter.delete({ collection: 'Order', objectId: order.objectId });
     await waitFor(() => runs.length >= 3);
-    const kinds = (await adapter.query({ collection: 'Audit' })).results.map((a) => a['kind']).sort();
+    const kinds = (await adapter.query({ collection: 'Audit' })).results
+      .map((a) => a['kind'])
+      .sort();
     expect(kinds).toEqual(['create', 'delete', 'save']);
   });
 
@@ -180,11 +194,17 @@ describe('triggers in a running runtime', () => {
 
   it('reports a broken trigger configuration with the node and keeps the previous version', () => {
     runtime.load(project(scheduled('nightly', '0 3 * * *')), { source: 'nightly' });
-    expect(() => runtime.load(project(scheduled('nightly', 'every day')), { source: 'nightly' })).toThrow(
+    expect(() =>
+      runtime.load(project(scheduled('nightly', 'every day')), { source: 'nightly' }),
+    ).toThrow(
       /nightly: \/#__local__\/nightly: node t \(noodl\.trigger\.schedule\): invalid cron expression "every day"/,
     );
-    expect(() => runtime.load(project(onChange('bad', '_WorkflowRun', 'all')), { source: 'bad' })).toThrow(/cannot trigger workflows/);
-    expect(() => runtime.load(project(onChange('bad', 'Order', 'update')), { source: 'bad' })).toThrow(/events: expected all, create, save or delete/);
+    expect(() =>
+      runtime.load(project(onChange('bad', '_WorkflowRun', 'all')), { source: 'bad' }),
+    ).toThrow(/cannot trigger workflows/);
+    expect(() =>
+      runtime.load(project(onChange('bad', 'Order', 'update')), { source: 'bad' }),
+    ).toThrow(/events: expected all, create, save or delete/);
     expect(runtime.list().map((w) => w.name)).toEqual(['nightly']);
     expect(runtime.stats().triggers.schedules).toBe(1);
   });
@@ -195,7 +215,11 @@ describe('triggers in a running runtime', () => {
         {
           name: '/#__local__/hooks/echo',
           nodes: [
-            { id: 'w', type: 'noodl.trigger.webhook', parameters: { path: '/hooks/echo', method: 'POST', secret: 's3cret' } },
+            {
+              id: 'w',
+              type: 'noodl.trigger.webhook',
+              parameters: { path: '/hooks/echo', method: 'POST', secret: 's3cret' },
+            },
             { id: 'res', type: 'noodl.cloud.response' },
           ],
           wires: [
@@ -218,18 +242,44 @@ describe('triggers in a running runtime', () => {
       ),
       { source: 'hooks' },
     );
-    const echo = await runtime.webhook('hooks/echo', { method: 'POST', body: '{"a":1}', headers: { 'X-Webhook-Secret': 's3cret' }, query: { page: '2' } });
+    const echo = await runtime.webhook('hooks/echo', {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'X-Webhook-Secret': 's3cret' },
+      query: { page: '2' },
+    });
     expect(echo.statusCode).toBe(200);
     expect(echo.body).toBe('{"result":{"body":{"a":1},"query":{"page":"2"}}}');
-    expect((await runtime.webhook('hooks/echo', { method: 'POST', body: '{}', headers: {} })).statusCode).toBe(401);
-    expect((await runtime.webhook('hooks/echo', { method: 'POST', body: '{}', query: { secret: 'wrong' } })).statusCode).toBe(401);
-    expect((await runtime.webhook('hooks/echo', { method: 'GET', headers: { 'x-webhook-secret': 's3cret' } })).statusCode).toBe(405);
+    expect(
+      (await runtime.webhook('hooks/echo', { method: 'POST', body: '{}', headers: {} })).statusCode,
+    ).toBe(401);
+    expect(
+      (
+        await runtime.webhook('hooks/echo', {
+          method: 'POST',
+          body: '{}',
+          query: { secret: 'wrong' },
+        })
+      ).statusCode,
+    ).toBe(401);
+    expect(
+      (
+        await runtime.webhook('hooks/echo', {
+          method: 'GET',
+          headers: { 'x-webhook-secret': 's3cret' },
+        })
+      ).statusCode,
+    ).toBe(405);
     expect((await runtime.webhook('nowhere', { method: 'POST' })).statusCode).toBe(404);
     const accepted = await runtime.webhook('/ingest/', { method: 'PUT', body: '{"kind":"push"}' });
     expect(accepted.statusCode).toBe(202);
-    expect(JSON.parse(accepted.body)).toEqual({ result: { accepted: true, runId: accepted.runId } });
+    expect(JSON.parse(accepted.body)).toEqual({
+      result: { accepted: true, runId: accepted.runId },
+    });
     await waitFor(() => runs.find((r) => r.id === accepted.runId));
-    expect((await adapter.query({ collection: 'Event' })).results.map((e) => e['kind'])).toEqual(['push']);
+    expect((await adapter.query({ collection: 'Event' })).results.map((e) => e['kind'])).toEqual([
+      'push',
+    ]);
     expect(runtime.stats().triggers.webhooks).toBe(2);
   });
 });

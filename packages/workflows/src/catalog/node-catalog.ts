@@ -125,7 +125,11 @@ export function validateNodeDefinition(definition: unknown): asserts definition 
       throw invalidDefinition(at(group), 'an object of ports', ports);
     }
     for (const [name, port] of Object.entries(ports as Record<string, unknown>)) {
-      if (typeof port !== 'object' || port === null || typeof (port as PortDefinition).type !== 'string') {
+      if (
+        typeof port !== 'object' ||
+        port === null ||
+        typeof (port as PortDefinition).type !== 'string'
+      ) {
         throw invalidDefinition(at(`${group}.${name}`), 'a port { type }', port);
       }
     }
@@ -179,7 +183,11 @@ export class NodeCatalog {
   register(definition: NodeDefinition, options: { replace?: boolean } = {}): void {
     validateNodeDefinition(definition);
     const existing = this.#definitions.get(definition.type);
-    if (existing !== undefined && options.replace !== true && existing.version >= definition.version) {
+    if (
+      existing !== undefined &&
+      options.replace !== true &&
+      existing.version >= definition.version
+    ) {
       throw new BackendError(
         'SCHEMA_CONFLICT',
         `node type ${JSON.stringify(definition.type)} is already registered with version ${existing.version}; register a higher version or pass { replace: true }`,

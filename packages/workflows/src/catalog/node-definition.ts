@@ -182,11 +182,18 @@ export interface RunServices {
   /** Logs a user in (the host's user service); rejects when not available. */
   logIn(username: string, password: string): Promise<SessionUser>;
   /** Creates or reuses a session for a user (the host's user service). */
-  impersonate(username: string, options: { installationId?: string; duration?: number }): Promise<SessionUser>;
+  impersonate(
+    username: string,
+    options: { installationId?: string; duration?: number },
+  ): Promise<SessionUser>;
   /** The authenticated user of the run, set by the Request node. */
   currentUser: SessionUser | undefined;
   /** Sends the run's response (first call wins). Returns false when it was not the first. */
-  respond(response: { statusCode: number; body: string; headers?: Record<string, string> }): boolean;
+  respond(response: {
+    statusCode: number;
+    body: string;
+    headers?: Record<string, string>;
+  }): boolean;
   /** Runs a script in the sandbox with the sync time limit; see `ScriptSandbox`. */
   readonly sandbox: SandboxServices;
 }
@@ -204,7 +211,12 @@ export interface SandboxServices {
    * Compiles `body` as a function of `params` in the sandbox (cached by source). Throws a
    * SyntaxError-carrying `BackendError` (`INVALID_VALUE`) when it does not compile.
    */
-  compile(body: string, params: readonly string[], label: string, options?: { async?: boolean; expression?: boolean }): SandboxFunction;
+  compile(
+    body: string,
+    params: readonly string[],
+    label: string,
+    options?: { async?: boolean; expression?: boolean },
+  ): SandboxFunction;
   /** Sandbox globals for this run: `console`, `setTimeout`, `setImmediate`, `fetch`, `require`. */
   globals(nodeId: string, nodeType: string): Readonly<Record<string, unknown>>;
 }

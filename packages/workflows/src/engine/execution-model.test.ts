@@ -4,7 +4,12 @@ import type { WorkflowRuntime } from '../runtime/workflow-runtime';
 import { project, runtimeExport, type ComponentSpec } from '../../test/support/build-workflow';
 import { callGraph, inlineRuntime } from '../../test/support/harness';
 
-const fn = (id: string, script: string, extra: Record<string, unknown> = {}, signals: string[] = []) => ({
+const fn = (
+  id: string,
+  script: string,
+  extra: Record<string, unknown> = {},
+  signals: string[] = [],
+) => ({
   id,
   type: 'JavaScriptFunction',
   parameters: { functionScript: script, ...extra },
@@ -106,8 +111,18 @@ describe('execution model (NOODL-RUNTIME §2)', () => {
       runtime,
       [
         fn('auto', 'Noodl.Objects.Request.autoRuns = (Noodl.Objects.Request.autoRuns || 0) + 1;'),
-        fn('onRun', 'Noodl.Objects.Request.triggered = (Noodl.Objects.Request.triggered || 0) + 1; Outputs.Done();', {}, ['Done']),
-        fn('report', 'Outputs.auto = Noodl.Objects.Request.autoRuns; Outputs.triggered = Noodl.Objects.Request.triggered; Outputs.Done();', {}, ['Done']),
+        fn(
+          'onRun',
+          'Noodl.Objects.Request.triggered = (Noodl.Objects.Request.triggered || 0) + 1; Outputs.Done();',
+          {},
+          ['Done'],
+        ),
+        fn(
+          'report',
+          'Outputs.auto = Noodl.Objects.Request.autoRuns; Outputs.triggered = Noodl.Objects.Request.triggered; Outputs.Done();',
+          {},
+          ['Done'],
+        ),
       ],
       [
         ['req', 'receive', 'onRun', 'run'],
@@ -125,7 +140,9 @@ describe('execution model (NOODL-RUNTIME §2)', () => {
     const { json } = await callGraph(
       runtime,
       [
-        fn('f', 'Outputs.v = 1; Outputs.v = 1; Outputs.v = 2; Outputs.v = 2; Outputs.Done();', {}, ['Done']),
+        fn('f', 'Outputs.v = 1; Outputs.v = 1; Outputs.v = 2; Outputs.v = 2; Outputs.Done();', {}, [
+          'Done',
+        ]),
         { id: 'counter', type: 'Counter' },
         fn('report', 'Outputs.n = Inputs.n; Outputs.Done();', {}, ['Done']),
         fn('tick', 'Outputs.Tick();', { 'in-v': 0 }, ['Tick']),
@@ -187,7 +204,11 @@ describe('execution model (NOODL-RUNTIME §2)', () => {
       }),
       { source: 'scoped' },
     );
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => runtime.run('scoped', { body: JSON.stringify({ v: i }) })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        runtime.run('scoped', { body: JSON.stringify({ v: i }) }),
+      ),
+    );
     results.forEach((r, i) => expect(JSON.parse(r.body)).toEqual({ result: { count: 1, v: i } }));
   });
 
@@ -196,7 +217,11 @@ describe('execution model (NOODL-RUNTIME §2)', () => {
     const { json } = await callGraph(
       runtime,
       [
-        { id: 'res2', type: 'noodl.cloud.response', parameters: { status: 'failure', errorMessage: 'second' } },
+        {
+          id: 'res2',
+          type: 'noodl.cloud.response',
+          parameters: { status: 'failure', errorMessage: 'second' },
+        },
         fn('f', 'Outputs.First(); Outputs.Second();', { 'in-x': 1 }, ['First', 'Second']),
         { id: 's', type: 'String', parameters: { value: 'first' } },
       ],
@@ -221,7 +246,11 @@ describe('execution model (NOODL-RUNTIME §2)', () => {
 
   it('times out a function whose Response never comes with TIMEOUT', async () => {
     runtime = inlineRuntime({ timeoutMs: 300 });
-    const result = await callGraph(runtime, [fn('f', 'await new Promise((r) => setTimeout(r, 10_000));')], []);
+    const result = await callGraph(
+      runtime,
+      [fn('f', 'await new Promise((r) => setTimeout(r, 10_000));')],
+      [],
+    );
     expect(result.statusCode).toBe(500);
     expect(result.error?.code).toBe('TIMEOUT');
   });
@@ -269,14 +298,22 @@ describe('execution model (NOODL-RUNTIME §2)', () => {
 
   it('authenticates x-parse-session-token through the user service (auth, userId, Noodl.Users.Current)', async () => {
     runtime = inlineRuntime({
-      users: { resolveSession: async (token) => (token === 'r:good' ? { objectId: 'u1', username: 'ada' } : undefined) },
+      users: {
+        resolveSession: async (token) =>
+          token === 'r:good' ? { objectId: 'u1', username: 'ada' } : undefined,
+      },
     });
     runtime.load(
       project({
         name: '/#__cloud__/me',
         nodes: [
           { id: 'req', type: 'noodl.cloud.request' },
-          fn('f', 'Outputs.name = Noodl.Users.Current.Properties.username; Outputs.id = Noodl.Users.Current.UserId; Outputs.Done();', {}, ['Done']),
+          fn(
+            'f',
+            'Outputs.name = Noodl.Users.Current.Properties.username; Outputs.id = Noodl.Users.Current.UserId; Outputs.Done();',
+            {},
+            ['Done'],
+          ),
           { id: 'res', type: 'noodl.cloud.response' },
         ],
         wires: [
@@ -290,19 +327,41 @@ describe('execution model (NOODL-RUNTIME §2)', () => {
       }),
       { source: 'me' },
     );
-    const ok = await runtime.run('me', { body: '{}', headers: { 'X-Parse-Session-Token': 'r:good' } });
-    expect(JSON.parse(ok.body)).toEqual({ result: { auth: true, userId: 'u1', name: 'ada', id: 'u1' } });
-    const bad = await runtime.run('me', { body: '{}', headers: { 'x-parse-session-token': 'r:bad' } });
+    const ok = await runtime.run('me', {
+      body: '{}',
+      headers: { 'X-Parse-Session-Token': 'r:good' },
+    });
+    expect(JSON.parse(ok.body)).toEqual({
+      result: { auth: true, userId: 'u1', name: 'ada', id: 'u1' },
+    });
+    const bad = await runtime.run('me', {
+      body: '{}',
+      headers: { 'x-parse-session-token': 'r:bad' },
+    });
     expect(bad.statusCode).toBe(400);
   });
 
   const subComponent: ComponentSpec = {
     name: '/#__cloud__/Lib/Greeter',
     nodes: [
-      { id: 'in', type: 'Component Inputs', ports: [{ name: 'Name', plug: 'output', type: 'string' }, { name: 'Go', plug: 'output', type: 'signal' }] },
+      {
+        id: 'in',
+        type: 'Component Inputs',
+        ports: [
+          { name: 'Name', plug: 'output', type: 'string' },
+          { name: 'Go', plug: 'output', type: 'signal' },
+        ],
+      },
       { id: 'fmt', type: 'String Format', parameters: { format: 'Hi {name}' } },
       { id: 'cond', type: 'Condition', parameters: { condition: true } },
-      { id: 'out', type: 'Component Outputs', ports: [{ name: 'Greeting', plug: 'input', type: 'string' }, { name: 'Done', plug: 'input', type: 'signal' }] },
+      {
+        id: 'out',
+        type: 'Component Outputs',
+        ports: [
+          { name: 'Greeting', plug: 'input', type: 'string' },
+          { name: 'Done', plug: 'input', type: 'signal' },
+        ],
+      },
     ],
     wires: [
       ['in', 'Name', 'fmt', 'name'],
@@ -329,19 +388,26 @@ describe('execution model (NOODL-RUNTIME §2)', () => {
     return format === 'project' ? project(main, subComponent) : runtimeExport(main, subComponent);
   };
 
-  it.each(['project', 'export'] as const)('runs sub-components through Component Inputs/Outputs, values and signals (%s format)', async (format) => {
-    runtime = inlineRuntime();
-    runtime.load(caller(format), { source: 'greet' });
-    const result = await runtime.run('greet', { body: '{"name":"Ada"}' });
-    expect(result.body).toBe('{"result":{"greeting":"Hi Ada"}}');
-  });
+  it.each(['project', 'export'] as const)(
+    'runs sub-components through Component Inputs/Outputs, values and signals (%s format)',
+    async (format) => {
+      runtime = inlineRuntime();
+      runtime.load(caller(format), { source: 'greet' });
+      const result = await runtime.run('greet', { body: '{"name":"Ada"}' });
+      expect(result.body).toBe('{"result":{"greeting":"Hi Ada"}}');
+    },
+  );
 
   it('counts a trigger connected through Component Inputs as connected only when the instance input is connected', async () => {
     runtime = inlineRuntime();
     const inner: ComponentSpec = {
       name: '/#__cloud__/Lib/Probe',
       nodes: [
-        { id: 'in', type: 'Component Inputs', ports: [{ name: 'Run', plug: 'output', type: 'signal' }] },
+        {
+          id: 'in',
+          type: 'Component Inputs',
+          ports: [{ name: 'Run', plug: 'output', type: 'signal' }],
+        },
         fn('f', 'Noodl.Objects.Request.ran = (Noodl.Objects.Request.ran || 0) + 1;'),
       ],
       wires: [['in', 'Run', 'f', 'run']],
@@ -353,7 +419,9 @@ describe('execution model (NOODL-RUNTIME §2)', () => {
           nodes: [
             { id: 'req', type: 'noodl.cloud.request', parameters: { allowNoAuth: true } },
             { id: 'p', type: '/#__cloud__/Lib/Probe' },
-            fn('report', 'Outputs.ran = Noodl.Objects.Request.ran || 0; Outputs.Done();', {}, ['Done']),
+            fn('report', 'Outputs.ran = Noodl.Objects.Request.ran || 0; Outputs.Done();', {}, [
+              'Done',
+            ]),
             { id: 'res', type: 'noodl.cloud.response' },
           ],
           wires: [
@@ -367,6 +435,8 @@ describe('execution model (NOODL-RUNTIME §2)', () => {
       { source: 'probe' },
     );
     // The instance's Run input is not connected, so the inner Function auto-runs at start-up.
-    expect(JSON.parse((await runtime.run('probe', { body: '{}' })).body)).toEqual({ result: { ran: 1 } });
+    expect(JSON.parse((await runtime.run('probe', { body: '{}' })).body)).toEqual({
+      result: { ran: 1 },
+    });
   });
 });

@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { BackendError } from '@localbackend/adapter';
-import { recordsFilterToWhere, visualFilterToWhere, visualSortToTerms, type FilterContext } from './filters';
+import {
+  recordsFilterToWhere,
+  visualFilterToWhere,
+  visualSortToTerms,
+  type FilterContext,
+} from './filters';
 
 const warnings: string[] = [];
 const ctx: FilterContext = {
   classOf: (id) => (id === 'known' ? 'Team' : undefined),
-  table: { name: 'Person', columns: [{ name: 'born', type: 'Date' }, { name: 'team', type: 'Pointer', targetClass: 'Team' }, { name: 'tags', type: 'Relation', targetClass: 'Tag' }] },
+  table: {
+    name: 'Person',
+    columns: [
+      { name: 'born', type: 'Date' },
+      { name: 'team', type: 'Pointer', targetClass: 'Team' },
+      { name: 'tags', type: 'Relation', targetClass: 'Tag' },
+    ],
+  },
   warn: (m) => warnings.push(m),
 };
 
@@ -43,9 +55,19 @@ describe('recordsFilterToWhere (Records filter -> Parse where)', () => {
         { city: { $nin: ['y'] } },
         { city: { $exists: true } },
         { team: { $eq: { __type: 'Pointer', className: 'Team', objectId: 'known' } } },
-        { $relatedTo: { object: { __type: 'Pointer', className: 'Team', objectId: 'known' }, key: 'members' } },
+        {
+          $relatedTo: {
+            object: { __type: 'Pointer', className: 'Team', objectId: 'known' },
+            key: 'members',
+          },
+        },
         { bio: { $text: { $search: { $term: 'hello' } } } },
-        { place: { $nearSphere: { __type: 'GeoPoint', latitude: 1, longitude: 2 }, $maxDistanceInKilometers: 5 } },
+        {
+          place: {
+            $nearSphere: { __type: 'GeoPoint', latitude: 1, longitude: 2 },
+            $maxDistanceInKilometers: 5,
+          },
+        },
       ],
     });
   });
@@ -63,7 +85,10 @@ describe('recordsFilterToWhere (Records filter -> Parse where)', () => {
     [{ a: { bogus: 1 } }, /filter\.a: Unrecognized filter keys bogus/],
     [{ and: 'x' }, /filter\.and: expected an array of filters/],
     [{ relatedTo: { id: 'unknown', key: 'k' } }, /cannot tell the class of record "unknown"/],
-    [{ and: [{ or: [{ x: { containedIn: 5 } }] }] }, /filter\.and\[0\]\.or\[0\]\.x\.containedIn: expected an array, got 5/],
+    [
+      { and: [{ or: [{ x: { containedIn: 5 } }] }] },
+      /filter\.and\[0\]\.or\[0\]\.x\.containedIn: expected an array, got 5/,
+    ],
     ['text', /filter: expected a filter object, got "text"/],
   ])('refuses %j with INVALID_QUERY naming the path', (filter, message) => {
     expect(() => recordsFilterToWhere(filter, ctx)).toThrow(message);
@@ -87,8 +112,19 @@ describe('visualFilterToWhere (editor visual filter -> Parse where)', () => {
             { property: 'born', operator: 'equal to', value: '2026-01-01' },
             { property: 'name', operator: 'contain', value: 'ad' },
             { property: 'team', operator: 'points to', input: 'team' },
-            { combinator: 'and', rules: [{ property: 'x', operator: 'exist' }, { property: 'y', operator: 'not exist' }] },
-            { operator: 'related to', input: 'team', relatedTo: 'Team', relationProperty: 'members' },
+            {
+              combinator: 'and',
+              rules: [
+                { property: 'x', operator: 'exist' },
+                { property: 'y', operator: 'not exist' },
+              ],
+            },
+            {
+              operator: 'related to',
+              input: 'team',
+              relatedTo: 'Team',
+              relationProperty: 'members',
+            },
           ],
         },
         { min: 18, team: 'known' },
@@ -101,20 +137,49 @@ describe('visualFilterToWhere (editor visual filter -> Parse where)', () => {
         { name: { $regex: 'ad', $options: 'i' } },
         { team: { $eq: { __type: 'Pointer', className: 'Team', objectId: 'known' } } },
         { $and: [{ x: { $exists: true } }, { y: { $exists: false } }] },
-        { $relatedTo: { object: { __type: 'Pointer', className: 'Team', objectId: 'known' }, key: 'members' } },
+        {
+          $relatedTo: {
+            object: { __type: 'Pointer', className: 'Team', objectId: 'known' },
+            key: 'members',
+          },
+        },
       ],
     });
   });
 
   it('yields no filter for an empty group or one whose rules were all dropped, and one rule as is', () => {
     expect(visualFilterToWhere({ combinator: 'and', rules: [] }, {}, ctx)).toBeUndefined();
-    expect(visualFilterToWhere({ combinator: 'and', rules: [{ property: 'a', operator: 'equal to', input: 'none' }] }, {}, ctx)).toBeUndefined();
-    expect(visualFilterToWhere({ combinator: 'and', rules: [{ property: 'a', operator: 'equal to', value: 1 }] }, {}, ctx)).toEqual({ a: { $eq: 1 } });
-    expect(() => visualFilterToWhere({ combinator: 'and', rules: [{ property: 'a', operator: 'sort of', value: 1 }] }, {}, ctx)).toThrow(/visualFilter\.rules\[0\]\.operator: unknown visual filter operator "sort of"/);
+    expect(
+      visualFilterToWhere(
+        { combinator: 'and', rules: [{ property: 'a', operator: 'equal to', input: 'none' }] },
+        {},
+        ctx,
+      ),
+    ).toBeUndefined();
+    expect(
+      visualFilterToWhere(
+        { combinator: 'and', rules: [{ property: 'a', operator: 'equal to', value: 1 }] },
+        {},
+        ctx,
+      ),
+    ).toEqual({ a: { $eq: 1 } });
+    expect(() =>
+      visualFilterToWhere(
+        { combinator: 'and', rules: [{ property: 'a', operator: 'sort of', value: 1 }] },
+        {},
+        ctx,
+      ),
+    ).toThrow(/visualFilter\.rules\[0\]\.operator: unknown visual filter operator "sort of"/);
   });
 
   it('turns a visual sort into sort terms', () => {
-    expect(visualSortToTerms([{ property: 'a', order: 'descending' }, { property: 'b', order: 'ascending' }, { nope: 1 }])).toEqual(['-a', 'b']);
+    expect(
+      visualSortToTerms([
+        { property: 'a', order: 'descending' },
+        { property: 'b', order: 'ascending' },
+        { nope: 1 },
+      ]),
+    ).toEqual(['-a', 'b']);
     expect(visualSortToTerms([])).toBeUndefined();
   });
 });

@@ -117,7 +117,10 @@ export class GraphNode implements NodeContext {
     const known = this.#inputs.get(name);
     if (known !== undefined) return known;
     const declared = this.definition.inputs?.[name];
-    const port = declared !== undefined && Object.hasOwn(this.definition.inputs!, name) ? declared : this.behavior.acceptInput?.(name);
+    const port =
+      declared !== undefined && Object.hasOwn(this.definition.inputs!, name)
+        ? declared
+        : this.behavior.acceptInput?.(name);
     if (port !== undefined) this.#inputs.set(name, port);
     return port;
   }
@@ -127,7 +130,10 @@ export class GraphNode implements NodeContext {
     const known = this.#outputs.get(name);
     if (known !== undefined) return known;
     const declared = this.definition.outputs?.[name];
-    const port = declared !== undefined && Object.hasOwn(this.definition.outputs!, name) ? declared : this.behavior.acceptOutput?.(name);
+    const port =
+      declared !== undefined && Object.hasOwn(this.definition.outputs!, name)
+        ? declared
+        : this.behavior.acceptOutput?.(name);
     if (port !== undefined) this.#outputs.set(name, port);
     return port;
   }
@@ -197,7 +203,8 @@ export class GraphNode implements NodeContext {
       if (edge.source.role === 'componentInputs') {
         const instance = edge.source.owner;
         if (instance === undefined) continue;
-        if (instance.forcedConnected.has(edge.fromPort) || instance.isInputConnected(edge.fromPort)) return true;
+        if (instance.forcedConnected.has(edge.fromPort) || instance.isInputConnected(edge.fromPort))
+          return true;
       } else {
         return true;
       }
@@ -214,7 +221,12 @@ export class GraphNode implements NodeContext {
     if (queue === undefined) this.#queues.set(name, (queue = []));
     // First-update collapsing (§2.6): a chain of initial values collapses to the last one. Signal
     // inputs never collapse: dropping the `false` of a pulse would leave the input stuck high.
-    if (!this.#firstUpdateDone && queue.length > 0 && queue[0] !== true && this.#inputs.get(name)?.type !== 'signal') {
+    if (
+      !this.#firstUpdateDone &&
+      queue.length > 0 &&
+      queue[0] !== true &&
+      this.#inputs.get(name)?.type !== 'signal'
+    ) {
       queue.length = 0;
     }
     queue.push(value);
@@ -267,7 +279,10 @@ export class GraphNode implements NodeContext {
         this.dirty = false;
         passes += this.#runPasses(MAX_PASSES_PER_UPDATE - passes);
         repetitions++;
-        if (this.dirty && (repetitions >= MAX_UPDATE_REPETITIONS || passes >= MAX_PASSES_PER_UPDATE)) {
+        if (
+          this.dirty &&
+          (repetitions >= MAX_UPDATE_REPETITIONS || passes >= MAX_PASSES_PER_UPDATE)
+        ) {
           this.#flagCyclic();
           break;
         }
@@ -282,7 +297,10 @@ export class GraphNode implements NodeContext {
   #flagCyclic(): void {
     if (!this.#cyclicWarned) {
       this.#cyclicWarned = true;
-      this.log('warn', 'cycle detected: the node keeps changing within one update; the rest of its work continues in the next frame');
+      this.log(
+        'warn',
+        'cycle detected: the node keeps changing within one update; the rest of its work continues in the next frame',
+      );
     }
     // Deferred, never dropped: the node stays dirty and is re-listed in the next frame.
     this.host.scheduler.nextFrame(() => {
@@ -325,7 +343,9 @@ export class GraphNode implements NodeContext {
     const port = this.#inputs.get(name);
     try {
       if (port?.type === 'signal' && this.role === 'plain') {
-        const now = value === true || (value !== false && value !== undefined && value !== null && value !== 0 && value !== '');
+        const now =
+          value === true ||
+          (value !== false && value !== undefined && value !== null && value !== 0 && value !== '');
         const before = this.#signalState.get(name) ?? false;
         this.#signalState.set(name, now);
         if (now && !before) this.behavior.signal?.(name);
@@ -339,7 +359,10 @@ export class GraphNode implements NodeContext {
 
   #reportError(error: unknown, input?: string): void {
     const message = error instanceof Error ? error.message : String(error);
-    this.log('error', input === undefined ? `node error: ${message}` : `node error on input ${input}: ${message}`);
+    this.log(
+      'error',
+      input === undefined ? `node error: ${message}` : `node error on input ${input}: ${message}`,
+    );
   }
 
   // ---- values out ----------------------------------------------------------------------------
@@ -371,7 +394,10 @@ export class GraphNode implements NodeContext {
     if (this.#guardSend(port)) {
       if (!this.#cyclicWarned) {
         this.#cyclicWarned = true;
-        this.log('warn', `cycle detected: output ${port} sent more than ${MAX_SENDS_PER_ITERATION} values in one iteration; later values are deferred to the next frame`);
+        this.log(
+          'warn',
+          `cycle detected: output ${port} sent more than ${MAX_SENDS_PER_ITERATION} values in one iteration; later values are deferred to the next frame`,
+        );
       }
       this.host.scheduler.nextFrame(() => this.sendValue(port, value));
       return;

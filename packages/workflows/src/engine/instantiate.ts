@@ -27,7 +27,6 @@ interface InstanceState {
   readonly onOutput: ((name: string, value: unknown) => void) | undefined;
 }
 
-
 function stateOf(node: NodeContext): InstanceState | undefined {
   const owner = (node as GraphNode).owner;
   return owner === undefined ? undefined : (owner.instanceState as InstanceState | undefined);
@@ -49,7 +48,14 @@ export const componentInputsNode: NodeDefinition = {
   category: 'Component Utilities',
   description:
     'Inside a component: exposes the values and signals the component instance receives, one output per input port of the component.',
-  dynamicPorts: [{ pattern: '<name>', plug: 'output', type: '*', description: 'One output per component input port' }],
+  dynamicPorts: [
+    {
+      pattern: '<name>',
+      plug: 'output',
+      type: '*',
+      description: 'One output per component input port',
+    },
+  ],
   create(node): NodeBehavior {
     return {
       acceptOutput: () => ANY,
@@ -74,7 +80,14 @@ export const componentOutputsNode: NodeDefinition = {
   category: 'Component Utilities',
   description:
     'Inside a component: every value or signal sent to one of its inputs becomes the component output of that name.',
-  dynamicPorts: [{ pattern: '<name>', plug: 'input', type: '*', description: 'One input per component output port' }],
+  dynamicPorts: [
+    {
+      pattern: '<name>',
+      plug: 'input',
+      type: '*',
+      description: 'One input per component output port',
+    },
+  ],
   create(node): NodeBehavior {
     return {
       acceptInput: () => ANY,
@@ -101,7 +114,8 @@ function instanceDefinition(component: ComponentModel): NodeDefinition {
     displayName: component.name,
     category: 'Components',
     create(node): NodeBehavior {
-      const state = (): InstanceState | undefined => (node as GraphNode).instanceState as InstanceState | undefined;
+      const state = (): InstanceState | undefined =>
+        (node as GraphNode).instanceState as InstanceState | undefined;
       return {
         acceptInput: (name) => (state()?.inputNames.has(name) === true ? ANY : undefined),
         acceptOutput: (name) => (state()?.outputNames.has(name) === true ? ANY : undefined),
@@ -188,15 +202,33 @@ export function instantiateComponent(
     const from = byId.get(c.fromId);
     const to = byId.get(c.toId);
     if (from === undefined || to === undefined) {
-      run.log('warn', `connection ${c.fromId}.${c.fromPort} -> ${c.toId}.${c.toPort} dropped: node ${from === undefined ? c.fromId : c.toId} does not exist`, undefined, undefined, component.name);
+      run.log(
+        'warn',
+        `connection ${c.fromId}.${c.fromPort} -> ${c.toId}.${c.toPort} dropped: node ${from === undefined ? c.fromId : c.toId} does not exist`,
+        undefined,
+        undefined,
+        component.name,
+      );
       continue;
     }
     if (from.ensureOutput(c.fromPort) === undefined) {
-      run.log('warn', `connection dropped: ${from.type} has no output ${JSON.stringify(c.fromPort)}`, undefined, from.id, from.type);
+      run.log(
+        'warn',
+        `connection dropped: ${from.type} has no output ${JSON.stringify(c.fromPort)}`,
+        undefined,
+        from.id,
+        from.type,
+      );
       continue;
     }
     if (to.ensureInput(c.toPort) === undefined) {
-      run.log('warn', `connection dropped: ${to.type} has no input ${JSON.stringify(c.toPort)}`, undefined, to.id, to.type);
+      run.log(
+        'warn',
+        `connection dropped: ${to.type} has no input ${JSON.stringify(c.toPort)}`,
+        undefined,
+        to.id,
+        to.type,
+      );
       continue;
     }
     from.connectTo(c.fromPort, to, c.toPort);
@@ -207,7 +239,12 @@ export function instantiateComponent(
   return instance;
 }
 
-function createNode(run: RunContext, model: NodeModel, owner: GraphNode, depth: number): GraphNode | undefined {
+function createNode(
+  run: RunContext,
+  model: NodeModel,
+  owner: GraphNode,
+  depth: number,
+): GraphNode | undefined {
   const catalog = run.catalog;
   const definition = catalog.get(model.type);
   if (definition !== undefined) {
@@ -217,7 +254,13 @@ function createNode(run: RunContext, model: NodeModel, owner: GraphNode, depth: 
     try {
       node.init();
     } catch (error) {
-      run.log('error', `node could not be created: ${(error as Error)?.message ?? String(error)}`, undefined, model.id, model.type);
+      run.log(
+        'error',
+        `node could not be created: ${(error as Error)?.message ?? String(error)}`,
+        undefined,
+        model.id,
+        model.type,
+      );
       return undefined;
     }
     run.registerNode(node);
@@ -226,12 +269,24 @@ function createNode(run: RunContext, model: NodeModel, owner: GraphNode, depth: 
   const component = run.component(model.type);
   if (component !== undefined) {
     if (depth + 1 > MAX_COMPONENT_DEPTH) {
-      run.log('error', `component ${model.type} nests deeper than ${MAX_COMPONENT_DEPTH} levels (does it contain itself?); skipped`, undefined, model.id, model.type);
+      run.log(
+        'error',
+        `component ${model.type} nests deeper than ${MAX_COMPONENT_DEPTH} levels (does it contain itself?); skipped`,
+        undefined,
+        model.id,
+        model.type,
+      );
       return undefined;
     }
     return instantiateComponent(run, component, owner, {}, depth + 1, model.id, model.parameters);
   }
-  run.log('warn', `unknown node type ${JSON.stringify(model.type)}; node skipped`, undefined, model.id, model.type);
+  run.log(
+    'warn',
+    `unknown node type ${JSON.stringify(model.type)}; node skipped`,
+    undefined,
+    model.id,
+    model.type,
+  );
   return undefined;
 }
 
@@ -241,7 +296,9 @@ function applyParameters(node: GraphNode): void {
     const port = node.ensureInput(name);
     return { name, value, port, index };
   });
-  entries.sort((a, b) => (b.port?.inputPriority ?? 0) - (a.port?.inputPriority ?? 0) || a.index - b.index);
+  entries.sort(
+    (a, b) => (b.port?.inputPriority ?? 0) - (a.port?.inputPriority ?? 0) || a.index - b.index,
+  );
   for (const { name, value, port } of entries) {
     if (port === undefined || value === undefined) continue;
     node.queueInput(name, value);

@@ -14,7 +14,10 @@ beforeAll(async () => {
     ['b', 5, true],
     ['c', 9, false],
   ] as const) {
-    await adapter.create({ collection: 'Task', data: { title, points, done, due: new Date(Date.UTC(2026, 0, points)) } });
+    await adapter.create({
+      collection: 'Task',
+      data: { title, points, done, due: new Date(Date.UTC(2026, 0, points)) },
+    });
   }
 });
 afterAll(async () => {
@@ -30,7 +33,9 @@ async function script(code: string): Promise<unknown> {
       {
         id: 'f',
         type: 'JavaScriptFunction',
-        parameters: { functionScript: `try { ${code} } catch (e) { Outputs.value = "ERR " + (e && e.message || e); } Outputs.Done();` },
+        parameters: {
+          functionScript: `try { ${code} } catch (e) { Outputs.value = "ERR " + (e && e.message || e); } Outputs.Done();`,
+        },
         ports: [{ name: 'out-Done', plug: 'output', type: 'signal' }],
       },
     ],
@@ -45,22 +50,56 @@ async function script(code: string): Promise<unknown> {
 
 describe('Noodl.Records', () => {
   it('query: Records filter, sort, limit, and { results, count } with count: true', async () => {
-    expect(await script('const r = await Noodl.Records.query("Task", { done: { equalTo: false } }, { sort: "-points" }); Outputs.value = r.map((t) => t.title);')).toEqual(['c', 'a']);
-    expect(await script('const r = await Noodl.Records.query("Task", {}, { limit: 1, count: true, sort: ["title"] }); Outputs.value = [r.count, r.results.map((t) => t.title)];')).toEqual([3, ['a']]);
-    expect(await script('const r = await Noodl.Records.query("Task", { and: [{ points: { greaterThan: 1 } }, { points: { lessThan: 9 } }] }); Outputs.value = r.map((t) => t.title);')).toEqual(['b']);
+    expect(
+      await script(
+        'const r = await Noodl.Records.query("Task", { done: { equalTo: false } }, { sort: "-points" }); Outputs.value = r.map((t) => t.title);',
+      ),
+    ).toEqual(['c', 'a']);
+    expect(
+      await script(
+        'const r = await Noodl.Records.query("Task", {}, { limit: 1, count: true, sort: ["title"] }); Outputs.value = [r.count, r.results.map((t) => t.title)];',
+      ),
+    ).toEqual([3, ['a']]);
+    expect(
+      await script(
+        'const r = await Noodl.Records.query("Task", { and: [{ points: { greaterThan: 1 } }, { points: { lessThan: 9 } }] }); Outputs.value = r.map((t) => t.title);',
+      ),
+    ).toEqual(['b']);
   });
 
   it('query treats equalTo: undefined as no constraint, and rejects a filter with two keys', async () => {
-    expect(await script('const r = await Noodl.Records.query("Task", { title: { equalTo: undefined } }); Outputs.value = r.length;')).toBe(3);
-    expect(await script('await Noodl.Records.query("Task", { a: { equalTo: 1 }, b: { equalTo: 2 } });')).toMatch(/^ERR .*Filter must only have one key found a,b/);
+    expect(
+      await script(
+        'const r = await Noodl.Records.query("Task", { title: { equalTo: undefined } }); Outputs.value = r.length;',
+      ),
+    ).toBe(3);
+    expect(
+      await script('await Noodl.Records.query("Task", { a: { equalTo: 1 }, b: { equalTo: 2 } });'),
+    ).toMatch(/^ERR .*Filter must only have one key found a,b/);
   });
 
   it('count, distinct and aggregate', async () => {
-    expect(await script('Outputs.value = await Noodl.Records.count("Task", { done: { equalTo: true } });')).toBe(1);
-    expect(await script('Outputs.value = (await Noodl.Records.distinct("Task", "done")).sort();')).toEqual([false, true]);
-    expect(await script('Outputs.value = await Noodl.Records.aggregate("Task", { total: { sum: "points" }, top: { max: "points" } });')).toEqual({ total: 15, top: 9 });
-    expect(await script('Outputs.value = await Noodl.Records.aggregate("Task", { total: { sum: "points" } }, { points: { greaterThan: 100 } });')).toEqual({});
-    expect(await script('await Noodl.Records.aggregate("Task");')).toMatch(/^ERR aggregate: a group/);
+    expect(
+      await script(
+        'Outputs.value = await Noodl.Records.count("Task", { done: { equalTo: true } });',
+      ),
+    ).toBe(1);
+    expect(
+      await script('Outputs.value = (await Noodl.Records.distinct("Task", "done")).sort();'),
+    ).toEqual([false, true]);
+    expect(
+      await script(
+        'Outputs.value = await Noodl.Records.aggregate("Task", { total: { sum: "points" }, top: { max: "points" } });',
+      ),
+    ).toEqual({ total: 15, top: 9 });
+    expect(
+      await script(
+        'Outputs.value = await Noodl.Records.aggregate("Task", { total: { sum: "points" } }, { points: { greaterThan: 100 } });',
+      ),
+    ).toEqual({});
+    expect(await script('await Noodl.Records.aggregate("Task");')).toMatch(
+      /^ERR aggregate: a group/,
+    );
   });
 
   it('create, fetch, save (copies properties onto the object), increment and delete; one object per id per run', async () => {
@@ -79,12 +118,18 @@ describe('Noodl.Records', () => {
   });
 
   it('rejects with an Error naming the problem when the class cannot be known', async () => {
-    expect(await script('await Noodl.Records.fetch("unknownid12");')).toBe('ERR No class name specified');
+    expect(await script('await Noodl.Records.fetch("unknownid12");')).toBe(
+      'ERR No class name specified',
+    );
     expect(await script('await Noodl.Records.create("", {});')).toBe('ERR No class name specified');
   });
 
   it('does not mutate the properties object passed to create', async () => {
-    expect(await script('const p = { title: "p", when: new Date(0) }; await Noodl.Records.create("Task", p); Outputs.value = p.when instanceof Date || Object.prototype.toString.call(p.when);')).toBe(true);
+    expect(
+      await script(
+        'const p = { title: "p", when: new Date(0) }; await Noodl.Records.create("Task", p); Outputs.value = p.when instanceof Date || Object.prototype.toString.call(p.when);',
+      ),
+    ).toBe(true);
   });
 
   it('addRelation / removeRelation with classes remembered in the run', async () => {
@@ -110,7 +155,14 @@ describe('Noodl.Objects, Noodl.Object, Noodl.Variables', () => {
       Noodl.Variables.counter = (Noodl.Variables.counter || 0) + 1;
       Outputs.value = { alpha: a.toJSON(), exists: Noodl.Object.exists("beta"), inst: Noodl.Object.instanceOf(b), guid: Noodl.Object.guid().length, vars: Noodl.Variables.counter, keys: Object.keys(b) };
     `);
-    expect(value).toEqual({ alpha: { x: 1, y: 2, id: 'alpha' }, exists: true, inst: true, guid: 10, vars: 1, keys: ['z'] });
+    expect(value).toEqual({
+      alpha: { x: 1, y: 2, id: 'alpha' },
+      exists: true,
+      inst: true,
+      guid: 10,
+      vars: 1,
+      keys: ['z'],
+    });
   });
 
   it('object ids are read-only and change events fire only on real changes', async () => {

@@ -123,7 +123,9 @@ class ObjectCore {
       try {
         listener(payload);
       } catch (error) {
-        this.warn(`object ${this.id}: a ${event} listener threw: ${(error as Error)?.message ?? String(error)}`);
+        this.warn(
+          `object ${this.id}: a ${event} listener threw: ${(error as Error)?.message ?? String(error)}`,
+        );
       }
     }
   }
@@ -145,7 +147,8 @@ class ObjectCore {
         fn = (field: string) => this.read(field);
         break;
       case 'set':
-        fn = (field: string, value: unknown, options?: SetOptions) => this.set(field, value, options);
+        fn = (field: string, value: unknown, options?: SetOptions) =>
+          this.set(field, value, options);
         break;
       case 'setAll':
         fn = (values: Readonly<Record<string, unknown>>) => {
@@ -198,7 +201,8 @@ function coreOf(value: unknown): ObjectCore | undefined {
 /** One handler for every Noodl object proxy (the target is the object's core). */
 const HANDLER: ProxyHandler<ObjectCore> = {
   get(core, prop) {
-    if (typeof prop === 'symbol') return prop === CORE ? core : prop === Symbol.toStringTag ? 'NoodlObject' : undefined;
+    if (typeof prop === 'symbol')
+      return prop === CORE ? core : prop === Symbol.toStringTag ? 'NoodlObject' : undefined;
     if (MEMBERS.has(prop)) return core.member(prop);
     return core.read(prop);
   },
@@ -209,7 +213,9 @@ const HANDLER: ProxyHandler<ObjectCore> = {
       return true;
     }
     if (MEMBERS.has(prop)) {
-      core.warn(`object ${core.id}: ${prop} is a member of Noodl objects and cannot be set as a field; use set('${prop}', value)`);
+      core.warn(
+        `object ${core.id}: ${prop} is a member of Noodl objects and cannot be set as a field; use set('${prop}', value)`,
+      );
       return true;
     }
     core.set(prop, value);
@@ -413,7 +419,8 @@ export class ObjectScope {
    * ```
    */
   get(id?: unknown): NoodlObject {
-    const key = typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : this.guid();
+    const key =
+      typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : this.guid();
     const existing = this.#objects.get(key);
     if (existing !== undefined) return existing;
     const created = this.#makeObject(key);
@@ -430,7 +437,8 @@ export class ObjectScope {
    * ```
    */
   create(data: unknown = {}): NoodlObject {
-    const fields = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
+    const fields =
+      typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
     const object = this.get(fields['id']);
     for (const [key, value] of Object.entries(fields)) {
       if (key !== 'id') object.set(key, value);
@@ -512,7 +520,10 @@ export class ObjectScope {
    */
   load(
     id: string,
-    fill: (put: (name: string, value: unknown) => void, putDate: (name: string, iso: string) => void) => void,
+    fill: (
+      put: (name: string, value: unknown) => void,
+      putDate: (name: string, iso: string) => void,
+    ) => void,
   ): NoodlObject {
     const object = this.get(id);
     const core = coreOf(object)!;

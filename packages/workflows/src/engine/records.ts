@@ -20,7 +20,10 @@ const MAX_DEPTH = 32;
  * tableOf(await run.schema(), 'Todo')?.columns.length;
  * ```
  */
-export function tableOf(schema: SchemaDefinition | undefined, className: string): TableSchema | undefined {
+export function tableOf(
+  schema: SchemaDefinition | undefined,
+  className: string,
+): TableSchema | undefined {
   return schema?.tables.find((t) => t.name === className);
 }
 
@@ -46,7 +49,10 @@ function columnOf(table: TableSchema | undefined, field: string): ColumnDefiniti
  * const table = await safeTable(run, 'Todo');
  * ```
  */
-export async function safeTable(run: RunServices, className: string): Promise<TableSchema | undefined> {
+export async function safeTable(
+  run: RunServices,
+  className: string,
+): Promise<TableSchema | undefined> {
   try {
     return tableOf(await run.schema(), className);
   } catch {
@@ -88,7 +94,12 @@ function fileValue(value: Record<string, unknown>): Record<string, unknown> {
  * fromStoredValue(run, '2026-01-01T00:00:00.000Z', { name: 'due', type: 'Date' }); // a Date
  * ```
  */
-export function fromStoredValue(run: RunServices, value: unknown, column: ColumnDefinition | undefined, depth = 0): unknown {
+export function fromStoredValue(
+  run: RunServices,
+  value: unknown,
+  column: ColumnDefinition | undefined,
+  depth = 0,
+): unknown {
   if (value === null || value === undefined) return value;
   if (depth > MAX_DEPTH) return value;
   switch (column?.type) {
@@ -100,13 +111,21 @@ export function fromStoredValue(run: RunServices, value: unknown, column: Column
       if (typeof value === 'string') return value;
       if (isPlainObject(value) && typeof value['objectId'] === 'string') {
         if (value['__type'] === 'Pointer') return value['objectId'];
-        return storedToObject(run, column.targetClass ?? String(value['className'] ?? ''), value as StoredRecord, undefined, depth + 1);
+        return storedToObject(
+          run,
+          column.targetClass ?? String(value['className'] ?? ''),
+          value as StoredRecord,
+          undefined,
+          depth + 1,
+        );
       }
       return value;
     case 'File':
       return isPlainObject(value) ? fileValue(value) : value;
     case 'GeoPoint':
-      return isPlainObject(value) ? { latitude: value['latitude'], longitude: value['longitude'] } : value;
+      return isPlainObject(value)
+        ? { latitude: value['latitude'], longitude: value['longitude'] }
+        : value;
     default:
       break;
   }
@@ -131,7 +150,9 @@ export function fromStoredValue(run: RunServices, value: unknown, column: Column
     }
     const object = run.objects.get();
     for (const [key, inner] of Object.entries(value)) {
-      run.objects.assign(object, key, fromStoredValue(run, inner, undefined, depth + 1), { silent: true });
+      run.objects.assign(object, key, fromStoredValue(run, inner, undefined, depth + 1), {
+        silent: true,
+      });
     }
     return object;
   }
@@ -177,7 +198,10 @@ export function storedToObject(
         putDate(key, value);
         continue;
       }
-      if ((column.type === 'String' || column.type === 'Number' || column.type === 'Boolean') && (value === null || typeof value !== 'object')) {
+      if (
+        (column.type === 'String' || column.type === 'Number' || column.type === 'Boolean') &&
+        (value === null || typeof value !== 'object')
+      ) {
         put(key, value);
         continue;
       }
@@ -195,7 +219,12 @@ export function storedToObject(
  * ```
  */
 export function userToObject(run: RunServices, user: SessionUser): NoodlObject {
-  return storedToObject(run, '_User', { createdAt: '', updatedAt: '', ...user } as StoredRecord, undefined);
+  return storedToObject(
+    run,
+    '_User',
+    { createdAt: '', updatedAt: '', ...user } as StoredRecord,
+    undefined,
+  );
 }
 
 /**
@@ -207,17 +236,37 @@ export function userToObject(run: RunServices, user: SessionUser): NoodlObject {
  * // { __type: 'Pointer', className: 'List', objectId: '...' }
  * ```
  */
-export function toStoredValue(run: RunServices, value: unknown, column: ColumnDefinition | undefined, path: string, depth = 0): FieldValue | undefined {
+export function toStoredValue(
+  run: RunServices,
+  value: unknown,
+  column: ColumnDefinition | undefined,
+  path: string,
+  depth = 0,
+): FieldValue | undefined {
   if (value === undefined) return undefined;
   if (value === null) return null;
   if (depth > MAX_DEPTH) {
-    throw new BackendError('INVALID_VALUE', `${path}: the value nests deeper than ${MAX_DEPTH} levels (is it circular?)`, { details: { path } });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `${path}: the value nests deeper than ${MAX_DEPTH} levels (is it circular?)`,
+      { details: { path } },
+    );
   }
   switch (column?.type) {
     case 'Pointer': {
-      const id = run.objects.isObject(value) ? value.id : typeof value === 'string' ? value : isPlainObject(value) && typeof value['objectId'] === 'string' ? value['objectId'] : undefined;
+      const id = run.objects.isObject(value)
+        ? value.id
+        : typeof value === 'string'
+          ? value
+          : isPlainObject(value) && typeof value['objectId'] === 'string'
+            ? value['objectId']
+            : undefined;
       if (id === undefined) {
-        throw new BackendError('TYPE_MISMATCH', `${path}: expected a record id or record for the Pointer field, got ${describeValue(value)}`, { details: { path } });
+        throw new BackendError(
+          'TYPE_MISMATCH',
+          `${path}: expected a record id or record for the Pointer field, got ${describeValue(value)}`,
+          { details: { path } },
+        );
       }
       const className = column.targetClass ?? run.objects.classOf(id) ?? '';
       return { __type: 'Pointer', className, objectId: id };
@@ -229,22 +278,34 @@ export function toStoredValue(run: RunServices, value: unknown, column: ColumnDe
     case 'File':
       if (isPlainObject(value) || run.objects.isObject(value)) {
         const v = value as Record<string, unknown>;
-        return { __type: 'File', name: String(v['name'] ?? ''), ...(typeof v['url'] === 'string' ? { url: v['url'] } : {}) };
+        return {
+          __type: 'File',
+          name: String(v['name'] ?? ''),
+          ...(typeof v['url'] === 'string' ? { url: v['url'] } : {}),
+        };
       }
       break;
     case 'GeoPoint':
       if (isPlainObject(value) || run.objects.isObject(value)) {
         const v = value as Record<string, unknown>;
-        return { __type: 'GeoPoint', latitude: Number(v['latitude']), longitude: Number(v['longitude']) };
+        return {
+          __type: 'GeoPoint',
+          latitude: Number(v['latitude']),
+          longitude: Number(v['longitude']),
+        };
       }
       break;
     case 'Object':
-      if (typeof value === 'string' && run.objects.exists(value)) return plainFields(run, run.objects.get(value), path, depth + 1);
+      if (typeof value === 'string' && run.objects.exists(value))
+        return plainFields(run, run.objects.get(value), path, depth + 1);
       break;
     case 'Array':
       if (typeof value === 'string') {
         const array = run.objects.getArray(value);
-        if (array !== undefined) return [...array].map((v, i) => toStoredValue(run, v, undefined, `${path}[${i}]`, depth + 1) ?? null);
+        if (array !== undefined)
+          return [...array].map(
+            (v, i) => toStoredValue(run, v, undefined, `${path}[${i}]`, depth + 1) ?? null,
+          );
       }
       break;
     default:
@@ -252,7 +313,10 @@ export function toStoredValue(run: RunServices, value: unknown, column: ColumnDe
   }
   if (value instanceof Date) return column === undefined ? value.toISOString() : value;
   if (run.objects.isObject(value)) return plainFields(run, value, path, depth + 1);
-  if (Array.isArray(value)) return value.map((v, i) => toStoredValue(run, v, undefined, `${path}[${i}]`, depth + 1) ?? null);
+  if (Array.isArray(value))
+    return value.map(
+      (v, i) => toStoredValue(run, v, undefined, `${path}[${i}]`, depth + 1) ?? null,
+    );
   if (isPlainObject(value)) {
     const out: Record<string, FieldValue> = {};
     for (const [key, inner] of Object.entries(value)) {
@@ -266,7 +330,12 @@ export function toStoredValue(run: RunServices, value: unknown, column: ColumnDe
   return value as FieldValue;
 }
 
-function plainFields(run: RunServices, object: NoodlObject, path: string, depth: number): Record<string, FieldValue> {
+function plainFields(
+  run: RunServices,
+  object: NoodlObject,
+  path: string,
+  depth: number,
+): Record<string, FieldValue> {
   const out: Record<string, FieldValue> = {};
   for (const [key, inner] of Object.entries(object.data)) {
     const converted = toStoredValue(run, inner, undefined, `${path}.${key}`, depth + 1);

@@ -15,7 +15,7 @@ import type {
   SandboxServices,
   SessionUser,
 } from '../catalog/node-definition';
-import { GraphNode, type NodeHost } from './graph-node';
+import type { GraphNode, NodeHost } from './graph-node';
 import { instantiateComponent } from './instantiate';
 import { ObjectScope } from './object-scope';
 import type { NodeCatalog } from '../catalog/node-catalog';
@@ -33,7 +33,8 @@ function safeLogData(data: unknown): unknown {
       typeof value === 'bigint' ? value.toString() : value,
     );
     if (text === undefined) return String(data);
-    if (text.length > MAX_LOG_DATA_CHARS) return `${text.slice(0, MAX_LOG_DATA_CHARS)}… (${text.length} chars)`;
+    if (text.length > MAX_LOG_DATA_CHARS)
+      return `${text.slice(0, MAX_LOG_DATA_CHARS)}… (${text.length} chars)`;
     return JSON.parse(text) as unknown;
   } catch {
     return String(data);
@@ -73,7 +74,6 @@ export class RunContext implements RunServices, NodeHost {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #resolve!: (outcome: RunOutcome) => void;
   readonly #outcome: Promise<RunOutcome>;
-  #root: GraphNode | undefined;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #immediates = new Set<ReturnType<typeof setImmediate>>();
   readonly sandbox: SandboxServices;
@@ -88,7 +88,8 @@ export class RunContext implements RunServices, NodeHost {
     this.#maxLogLines = spec.maxLogLines ?? 500;
     this.objects = new ObjectScope((message) => this.log('warn', message));
     this.scheduler = new Scheduler({
-      onError: (error) => this.log('error', `update failed: ${(error as Error)?.message ?? String(error)}`),
+      onError: (error) =>
+        this.log('error', `update failed: ${(error as Error)?.message ?? String(error)}`),
       ...(host.enter === undefined ? {} : { onEnter: host.enter }),
       onIdle: () => this.#scheduleIdleCheck(),
     });
@@ -142,7 +143,10 @@ export class RunContext implements RunServices, NodeHost {
     return this.track(this.#host.logIn(username, password));
   }
 
-  impersonate(username: string, options: { installationId?: string; duration?: number }): Promise<SessionUser> {
+  impersonate(
+    username: string,
+    options: { installationId?: string; duration?: number },
+  ): Promise<SessionUser> {
     return this.track(this.#host.impersonate(username, options));
   }
 
@@ -225,7 +229,11 @@ export class RunContext implements RunServices, NodeHost {
     return this.#host.component(name);
   }
 
-  respond(response: { statusCode: number; body: string; headers?: Record<string, string> }): boolean {
+  respond(response: {
+    statusCode: number;
+    body: string;
+    headers?: Record<string, string>;
+  }): boolean {
     if (this.#ended) return false;
     const status = response.statusCode >= 200 && response.statusCode < 300 ? 'success' : 'failure';
     this.#finish({ status, response: { ...response } });
@@ -237,9 +245,14 @@ export class RunContext implements RunServices, NodeHost {
     if (this.#ended) return;
     const backendError = BackendError.is(error)
       ? error
-      : toBackendError(error, `The workflow failed: ${error instanceof Error ? error.message : String(error)}`);
+      : toBackendError(
+          error,
+          `The workflow failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
     this.log('error', backendError.message, { code: backendError.code });
-    const status = statusCode ?? (backendError.code === 'UNAUTHORIZED' || backendError.code === 'SCRIPT_FAILED' ? 400 : 500);
+    const status =
+      statusCode ??
+      (backendError.code === 'UNAUTHORIZED' || backendError.code === 'SCRIPT_FAILED' ? 400 : 500);
     this.#finish({
       status: 'error',
       response: { statusCode: status, body: JSON.stringify({ error: backendError.message }) },
@@ -256,23 +269,31 @@ export class RunContext implements RunServices, NodeHost {
     if (cancel !== undefined) {
       const onCancel = (): void => {
         const reason: unknown = cancel.reason;
-        this.fail(BackendError.is(reason) ? reason : new BackendError('TIMEOUT', `workflow "${spec.workflow}" was cancelled`));
+        this.fail(
+          BackendError.is(reason)
+            ? reason
+            : new BackendError('TIMEOUT', `workflow "${spec.workflow}" was cancelled`),
+        );
       };
       if (cancel.aborted) onCancel();
       else cancel.addEventListener('abort', onCancel, { once: true });
     }
     const timeoutMs = spec.timeoutMs ?? 30_000;
     this.#timer = setTimeout(() => {
-      this.fail(new BackendError('TIMEOUT', `workflow "${spec.workflow}" timed out after ${timeoutMs} ms`));
+      this.fail(
+        new BackendError('TIMEOUT', `workflow "${spec.workflow}" timed out after ${timeoutMs} ms`),
+      );
     }, timeoutMs);
     try {
       const component = this.#host.component(spec.component);
       if (component === undefined) {
-        throw new BackendError('FUNCTION_NOT_FOUND', `Can't find component model for ${spec.component}`);
+        throw new BackendError(
+          'FUNCTION_NOT_FOUND',
+          `Can't find component model for ${spec.component}`,
+        );
       }
       this.#host.enter?.();
       const root = instantiateComponent(this, component, undefined, {}, 0);
-      this.#root = root;
       root.enableDirtyReporting();
       const entry = this.#findEntry(root);
       if (entry === undefined) {
@@ -318,10 +339,15 @@ export class RunContext implements RunServices, NodeHost {
   }
 
   #wireResponses(_root: GraphNode): void {
-    for (const node of this.#nodes) if (node.type === 'noodl.cloud.response') node.responseWired = true;
+    for (const node of this.#nodes)
+      if (node.type === 'noodl.cloud.response') node.responseWired = true;
   }
 
-  #createComponent(parent: GraphNode, name: string, options: ComponentInstanceOptions): ComponentHandle {
+  #createComponent(
+    parent: GraphNode,
+    name: string,
+    options: ComponentInstanceOptions,
+  ): ComponentHandle {
     const component = this.#host.component(name);
     if (component === undefined) {
       throw new BackendError('NOT_FOUND', `component ${JSON.stringify(name)} does not exist`);
@@ -349,7 +375,9 @@ export class RunContext implements RunServices, NodeHost {
               return this.#host.sandbox.invoke(fn, thisArg, args);
             } catch (error) {
               if (BackendError.is(error) && error.code === 'TIMEOUT') {
-                this.fail(new BackendError('TIMEOUT', `${label}: ${error.message}`, { cause: error }));
+                this.fail(
+                  new BackendError('TIMEOUT', `${label}: ${error.message}`, { cause: error }),
+                );
               }
               throw error;
             }
@@ -362,26 +390,49 @@ export class RunContext implements RunServices, NodeHost {
   }
 
   #sandboxGlobals(nodeId: string, nodeType: string): Readonly<Record<string, unknown>> {
-    const log = (level: LogLevel) => (...args: unknown[]) => {
-      this.log(level, args.map((a) => (typeof a === 'string' ? a : formatValue(a))).join(' '), undefined, nodeId, nodeType);
-    };
+    const log =
+      (level: LogLevel) =>
+      (...args: unknown[]) => {
+        this.log(
+          level,
+          args.map((a) => (typeof a === 'string' ? a : formatValue(a))).join(' '),
+          undefined,
+          nodeId,
+          nodeType,
+        );
+      };
     return {
-      console: { log: log('info'), info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') },
+      console: {
+        log: log('info'),
+        info: log('info'),
+        warn: log('warn'),
+        error: log('error'),
+        debug: log('debug'),
+      },
       setTimeout: (callback: unknown, ms?: unknown, ...args: unknown[]) => {
         if (typeof callback !== 'function' || this.#ended) return undefined;
         this.#pending++;
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          this.#pending--;
-          if (this.#ended) return;
-          this.#host.enter?.();
-          try {
-            (callback as (...a: unknown[]) => void)(...args);
-          } catch (error) {
-            this.log('error', `Error in timer callback: ${(error as Error)?.message ?? String(error)}`, undefined, nodeId, nodeType);
-          }
-          this.#scheduleIdleCheck();
-        }, typeof ms === 'number' && ms > 0 ? Math.min(ms, 2_147_483_647) : 0);
+        const timer = setTimeout(
+          () => {
+            this.#timers.delete(timer);
+            this.#pending--;
+            if (this.#ended) return;
+            this.#host.enter?.();
+            try {
+              (callback as (...a: unknown[]) => void)(...args);
+            } catch (error) {
+              this.log(
+                'error',
+                `Error in timer callback: ${(error as Error)?.message ?? String(error)}`,
+                undefined,
+                nodeId,
+                nodeType,
+              );
+            }
+            this.#scheduleIdleCheck();
+          },
+          typeof ms === 'number' && ms > 0 ? Math.min(ms, 2_147_483_647) : 0,
+        );
         this.#timers.add(timer);
         return timer;
       },
@@ -403,7 +454,13 @@ export class RunContext implements RunServices, NodeHost {
           try {
             (callback as (...a: unknown[]) => void)(...args);
           } catch (error) {
-            this.log('error', `Error in setImmediate callback: ${(error as Error)?.message ?? String(error)}`, undefined, nodeId, nodeType);
+            this.log(
+              'error',
+              `Error in setImmediate callback: ${(error as Error)?.message ?? String(error)}`,
+              undefined,
+              nodeId,
+              nodeType,
+            );
           }
           this.#scheduleIdleCheck();
         });
@@ -412,7 +469,13 @@ export class RunContext implements RunServices, NodeHost {
       },
       fetch: (url: unknown, init?: unknown) => this.fetch(url, init),
       require: (name: unknown) => {
-        this.log('error', `require(${JSON.stringify(name)}) is not available in workflow scripts`, undefined, nodeId, nodeType);
+        this.log(
+          'error',
+          `require(${JSON.stringify(name)}) is not available in workflow scripts`,
+          undefined,
+          nodeId,
+          nodeType,
+        );
         return undefined;
       },
     };
@@ -439,7 +502,10 @@ export class RunContext implements RunServices, NodeHost {
 
   #onIdle(): void {
     const kind = this.#spec.start.kind;
-    if (kind === 'request' || (kind === 'webhook' && [...this.#nodes].some((n) => n.responseWired))) {
+    if (
+      kind === 'request' ||
+      (kind === 'webhook' && [...this.#nodes].some((n) => n.responseWired))
+    ) {
       this.fail(
         new BackendError(
           'SCRIPT_FAILED',
@@ -471,10 +537,17 @@ export class RunContext implements RunServices, NodeHost {
     }
     this.#nodes.clear();
     this.objects.clear();
-    this.#root = undefined;
-    const logs = this.#logsDropped > 0
-      ? [...this.#logs, { at: new Date().toISOString(), level: 'warn' as const, message: `${this.#logsDropped} more log lines were dropped (limit ${this.#maxLogLines})` }]
-      : this.#logs;
+    const logs =
+      this.#logsDropped > 0
+        ? [
+            ...this.#logs,
+            {
+              at: new Date().toISOString(),
+              level: 'warn' as const,
+              message: `${this.#logsDropped} more log lines were dropped (limit ${this.#maxLogLines})`,
+            },
+          ]
+        : this.#logs;
     this.#resolve({ ...result, logs });
   }
 }
@@ -521,7 +594,11 @@ export function formatValue(value: unknown): string {
  * const outcome = await executeRun(host, { runId: 'r1', workflow: 'hello', component: '/#__cloud__/hello', start: { kind: 'request', body: '{}', headers: {} } });
  * ```
  */
-export function executeRun(host: RunHost, spec: RunSpec, cancel?: AbortSignal): Promise<RunOutcome> {
+export function executeRun(
+  host: RunHost,
+  spec: RunSpec,
+  cancel?: AbortSignal,
+): Promise<RunOutcome> {
   return new RunContext(host, spec).execute(cancel);
 }
 

@@ -71,7 +71,10 @@ export interface RunHost {
   config(): Promise<Readonly<Record<string, unknown>>>;
   resolveSession(token: string): Promise<SessionUser | undefined>;
   logIn(username: string, password: string): Promise<SessionUser>;
-  impersonate(username: string, options: { installationId?: string; duration?: number }): Promise<SessionUser>;
+  impersonate(
+    username: string,
+    options: { installationId?: string; duration?: number },
+  ): Promise<SessionUser>;
   /** Project metadata of the run's document (`Noodl.getMetaData`). */
   readonly metadata: Readonly<Record<string, unknown>>;
   /** Project settings of the run's document (`Noodl.getProjectSettings`). */

@@ -95,7 +95,9 @@ export class Scheduler {
     for (const fn of early) this.#safely(fn);
     for (
       let i = 0;
-      i < ITERATIONS_PER_FRAME && !this.#stopped && (this.#dirty.length > 0 || this.#afterUpdate.length > 0);
+      i < ITERATIONS_PER_FRAME &&
+      !this.#stopped &&
+      (this.#dirty.length > 0 || this.#afterUpdate.length > 0);
       i++
     ) {
       this.iteration++;

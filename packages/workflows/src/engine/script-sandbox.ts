@@ -70,7 +70,9 @@ export class ScriptSandbox {
 
   constructor(options: { timeoutMs?: number } = {}) {
     this.timeoutMs = options.timeoutMs ?? 5_000;
-    this.#invoker = new vm.Script('globalThis[Symbol.for("localbackend.workflows.invoke")]()', { filename: 'workflow-invoke' });
+    this.#invoker = new vm.Script('globalThis[Symbol.for("localbackend.workflows.invoke")]()', {
+      filename: 'workflow-invoke',
+    });
   }
 
   /**

@@ -73,7 +73,12 @@ interface NormalizeState {
   readonly byId: Map<string, Record<string, unknown>> | undefined;
 }
 
-function normalizeNode(raw: unknown, state: NormalizeState, path: string, depth: number): NodeModel {
+function normalizeNode(
+  raw: unknown,
+  state: NormalizeState,
+  path: string,
+  depth: number,
+): NodeModel {
   if (depth > MAX_NODE_DEPTH) {
     throw new BackendError(
       'RESOURCE_LIMIT',
@@ -91,31 +96,44 @@ function normalizeNode(raw: unknown, state: NormalizeState, path: string, depth:
     );
   }
   const id = raw['id'];
-  if (typeof id !== 'string' || id === '') throw invalid(state.source, `${path}.id`, 'a non-empty string', id);
+  if (typeof id !== 'string' || id === '')
+    throw invalid(state.source, `${path}.id`, 'a non-empty string', id);
   if (state.ids.has(id)) {
-    throw new BackendError('INVALID_VALUE', `${state.source}: ${path}.id: duplicate node id ${JSON.stringify(id)}`, {
-      details: { file: state.source, path: `${path}.id`, received: id },
-    });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `${state.source}: ${path}.id: duplicate node id ${JSON.stringify(id)}`,
+      {
+        details: { file: state.source, path: `${path}.id`, received: id },
+      },
+    );
   }
   state.ids.add(id);
   const type = raw['type'];
-  const typeName = typeof type === 'string' ? type : isObject(type) && typeof type['name'] === 'string' ? type['name'] : undefined;
+  const typeName =
+    typeof type === 'string'
+      ? type
+      : isObject(type) && typeof type['name'] === 'string'
+        ? type['name']
+        : undefined;
   if (typeName === undefined || typeName === '') {
     throw invalid(state.source, `${path}.type`, 'a node type name', type);
   }
   const parameters = raw['parameters'] ?? {};
-  if (!isObject(parameters)) throw invalid(state.source, `${path}.parameters`, 'an object', parameters);
+  if (!isObject(parameters))
+    throw invalid(state.source, `${path}.parameters`, 'an object', parameters);
   const ports = [
     ...normalizePorts(raw['ports'], state.source, `${path}.ports`),
     ...normalizePorts(raw['dynamicports'], state.source, `${path}.dynamicports`),
   ];
   const rawChildren = raw['children'] ?? [];
-  if (!Array.isArray(rawChildren)) throw invalid(state.source, `${path}.children`, 'an array', rawChildren);
+  if (!Array.isArray(rawChildren))
+    throw invalid(state.source, `${path}.children`, 'an array', rawChildren);
   const children = rawChildren.map((child, i) => {
     const childPath = `${path}.children[${i}]`;
     if (typeof child === 'string') {
       const found = state.byId?.get(child);
-      if (found === undefined) throw invalid(state.source, childPath, 'the id of a node of the component', child);
+      if (found === undefined)
+        throw invalid(state.source, childPath, 'the id of a node of the component', child);
       return normalizeNode(found, state, childPath, depth + 1);
     }
     return normalizeNode(child, state, childPath, depth + 1);
@@ -130,11 +148,7 @@ function normalizeNode(raw: unknown, state: NormalizeState, path: string, depth:
   };
 }
 
-function normalizeConnection(
-  raw: unknown,
-  source: string,
-  path: string,
-): ConnectionModel {
+function normalizeConnection(raw: unknown, source: string, path: string): ConnectionModel {
   if (!isObject(raw)) throw invalid(source, path, 'a connection object', raw);
   const fromId = raw['fromId'] ?? raw['sourceId'];
   const fromPort = raw['fromProperty'] ?? raw['sourcePort'];
@@ -169,10 +183,17 @@ function addPort(list: SavedPort[], port: SavedPort): void {
   if (!list.some((p) => p.name === port.name)) list.push(port);
 }
 
-function normalizeComponent(raw: unknown, source: string, path: string, total: { count: number }): ComponentModel {
-  if (!isObject(raw)) throw invalid(source, path, 'a component object { name, graph | nodes }', raw);
+function normalizeComponent(
+  raw: unknown,
+  source: string,
+  path: string,
+  total: { count: number },
+): ComponentModel {
+  if (!isObject(raw))
+    throw invalid(source, path, 'a component object { name, graph | nodes }', raw);
   const name = raw['name'];
-  if (typeof name !== 'string' || name === '') throw invalid(source, `${path}.name`, 'a non-empty string', name);
+  if (typeof name !== 'string' || name === '')
+    throw invalid(source, `${path}.name`, 'a non-empty string', name);
   let rawNodes: unknown;
   let rawConnections: unknown;
   let nodesPath: string;
@@ -180,7 +201,8 @@ function normalizeComponent(raw: unknown, source: string, path: string, total: {
   let byId: Map<string, Record<string, unknown>> | undefined;
   if (raw['graph'] !== undefined) {
     const graph = raw['graph'];
-    if (!isObject(graph)) throw invalid(source, `${path}.graph`, 'an object { roots, connections }', graph);
+    if (!isObject(graph))
+      throw invalid(source, `${path}.graph`, 'an object { roots, connections }', graph);
     rawNodes = graph['roots'] ?? [];
     rawConnections = graph['connections'] ?? [];
     nodesPath = `${path}.graph.roots`;
@@ -191,7 +213,12 @@ function normalizeComponent(raw: unknown, source: string, path: string, total: {
     nodesPath = `${path}.nodes`;
     connectionsPath = `${path}.connections`;
   } else {
-    throw invalid(source, path, 'a component with graph.roots (editor format) or nodes (runtime export)', raw);
+    throw invalid(
+      source,
+      path,
+      'a component with graph.roots (editor format) or nodes (runtime export)',
+      raw,
+    );
   }
   if (!Array.isArray(rawNodes)) throw invalid(source, nodesPath, 'an array of nodes', rawNodes);
   if (!Array.isArray(rawConnections)) {
@@ -211,32 +238,44 @@ function normalizeComponent(raw: unknown, source: string, path: string, total: {
     for (const node of rawNodes) {
       if (isObject(node) && typeof node['id'] === 'string') byId.set(node['id'], node);
     }
-    roots = roots.filter(({ node }) => !(isObject(node) && typeof node['id'] === 'string' && childIds.has(node['id'])));
+    roots = roots.filter(
+      ({ node }) => !(isObject(node) && typeof node['id'] === 'string' && childIds.has(node['id'])),
+    );
   }
   const state: NormalizeState = { source, count: total.count, ids: new Set(), byId };
-  const nodes = roots.map(({ node, index }) => normalizeNode(node, state, `${nodesPath}[${index}]`, 1));
+  const nodes = roots.map(({ node, index }) =>
+    normalizeNode(node, state, `${nodesPath}[${index}]`, 1),
+  );
   total.count = state.count;
-  const connections = rawConnections.map((c, i) => normalizeConnection(c, source, `${connectionsPath}[${i}]`));
+  const connections = rawConnections.map((c, i) =>
+    normalizeConnection(c, source, `${connectionsPath}[${i}]`),
+  );
 
   const inputPorts: SavedPort[] = [];
   const outputPorts: SavedPort[] = [];
   for (const port of normalizePorts(raw['ports'], source, `${path}.ports`)) {
-    if (port.plug === 'input' || port.plug === 'input/output') addPort(inputPorts, { ...port, plug: 'input' });
-    if (port.plug === 'output' || port.plug === 'input/output') addPort(outputPorts, { ...port, plug: 'output' });
+    if (port.plug === 'input' || port.plug === 'input/output')
+      addPort(inputPorts, { ...port, plug: 'input' });
+    if (port.plug === 'output' || port.plug === 'input/output')
+      addPort(outputPorts, { ...port, plug: 'output' });
   }
   const boundary = new Map<string, string>();
   walk(nodes, (node) => {
     if (node.type === COMPONENT_INPUTS_TYPE) {
       boundary.set(node.id, 'in');
-      for (const port of node.ports) if (port.plug !== 'input') addPort(inputPorts, { ...port, plug: 'input' });
+      for (const port of node.ports)
+        if (port.plug !== 'input') addPort(inputPorts, { ...port, plug: 'input' });
     } else if (node.type === COMPONENT_OUTPUTS_TYPE) {
       boundary.set(node.id, 'out');
-      for (const port of node.ports) if (port.plug !== 'output') addPort(outputPorts, { ...port, plug: 'output' });
+      for (const port of node.ports)
+        if (port.plug !== 'output') addPort(outputPorts, { ...port, plug: 'output' });
     }
   });
   for (const c of connections) {
-    if (boundary.get(c.fromId) === 'in') addPort(inputPorts, { name: c.fromPort, plug: 'input', type: '*' });
-    if (boundary.get(c.toId) === 'out') addPort(outputPorts, { name: c.toPort, plug: 'output', type: '*' });
+    if (boundary.get(c.fromId) === 'in')
+      addPort(inputPorts, { name: c.fromPort, plug: 'input', type: '*' });
+    if (boundary.get(c.toId) === 'out')
+      addPort(outputPorts, { name: c.toPort, plug: 'output', type: '*' });
   }
   return { name, nodes, connections, inputPorts, outputPorts };
 }
@@ -262,7 +301,9 @@ export function normalizeWorkflowDocument(raw: unknown, source = 'workflow'): Wo
     throw invalid(source, 'components', 'an array of components', rawComponents);
   }
   const total = { count: 0 };
-  const components = rawComponents.map((c, i) => normalizeComponent(c, source, `components[${i}]`, total));
+  const components = rawComponents.map((c, i) =>
+    normalizeComponent(c, source, `components[${i}]`, total),
+  );
   const seen = new Set<string>();
   for (const [i, component] of components.entries()) {
     if (seen.has(component.name)) {

@@ -108,10 +108,18 @@ export const LOCAL_PREFIX = '/#__local__/';
  */
 export function workflowEntryOf(componentName: string): WorkflowEntry | undefined {
   if (componentName.startsWith(CLOUD_PREFIX) && componentName.length > CLOUD_PREFIX.length) {
-    return { name: componentName.slice(CLOUD_PREFIX.length), component: componentName, kind: 'cloud' };
+    return {
+      name: componentName.slice(CLOUD_PREFIX.length),
+      component: componentName,
+      kind: 'cloud',
+    };
   }
   if (componentName.startsWith(LOCAL_PREFIX) && componentName.length > LOCAL_PREFIX.length) {
-    return { name: componentName.slice(LOCAL_PREFIX.length), component: componentName, kind: 'local' };
+    return {
+      name: componentName.slice(LOCAL_PREFIX.length),
+      component: componentName,
+      kind: 'local',
+    };
   }
   return undefined;
 }

@@ -41,7 +41,12 @@ describe('noodl.cloud.request (Request)', () => {
       declared: 1,
       spaced: 'st',
       auth: false,
-      request: { a: false, u: true, p: { declared: 1, 'Session Token': 'st', extra: [1, 2] }, h: 'yes' },
+      request: {
+        a: false,
+        u: true,
+        p: { declared: 1, 'Session Token': 'st', extra: [1, 2] },
+        h: 'yes',
+      },
     });
   });
 
@@ -78,7 +83,9 @@ describe('noodl.cloud.response (Response)', () => {
       ],
     );
     expect(statusCode).toBe(200);
-    expect(body).toBe('{"result":{"obj":{"name":"x","id":"o1"},"when":"2026-01-02T03:04:05.000Z"}}');
+    expect(body).toBe(
+      '{"result":{"obj":{"name":"x","id":"o1"},"when":"2026-01-02T03:04:05.000Z"}}',
+    );
   });
 
   it('answers 400 {"error": errorMessage} with status failure, and {} without a message', async () => {
@@ -93,7 +100,11 @@ describe('noodl.cloud.response (Response)', () => {
     );
     expect(withMessage.statusCode).toBe(400);
     expect(withMessage.body).toBe('{"error":"nope"}');
-    const without = await callGraph(runtime, [{ id: 'r2', type: 'noodl.cloud.response', parameters: { status: 'failure' } }], [['req', 'receive', 'r2', 'send']]);
+    const without = await callGraph(
+      runtime,
+      [{ id: 'r2', type: 'noodl.cloud.response', parameters: { status: 'failure' } }],
+      [['req', 'receive', 'r2', 'send']],
+    );
     expect(without.statusCode).toBe(400);
     expect(without.body).toBe('{}');
     expect(without.status).toBe('failure');

@@ -44,14 +44,26 @@ export const requestNode: NodeDefinition = {
     'The start of a cloud function: receives the call, checks the session, and outputs the request parameters.',
   inputs: {
     allowNoAuth: { type: 'boolean', displayName: 'Allow Unauthenticated', default: false },
-    params: { type: 'string', displayName: 'Parameters', editorOnly: true, description: 'Comma-separated parameter names (creates the pm-* outputs)' },
+    params: {
+      type: 'string',
+      displayName: 'Parameters',
+      editorOnly: true,
+      description: 'Comma-separated parameter names (creates the pm-* outputs)',
+    },
   },
   outputs: {
     receive: { type: 'signal', displayName: 'Received' },
     auth: { type: 'boolean', displayName: 'Authenticated' },
     userId: { type: 'string', displayName: 'User Id' },
   },
-  dynamicPorts: [{ pattern: 'pm-<name>', plug: 'output', type: '*', description: 'One output per request parameter' }],
+  dynamicPorts: [
+    {
+      pattern: 'pm-<name>',
+      plug: 'output',
+      type: '*',
+      description: 'One output per request parameter',
+    },
+  ],
   create(node): NodeBehavior {
     let allowNoAuth = false;
     let auth = false;
@@ -147,20 +159,35 @@ export const responseNode: NodeDefinition = {
   category: 'Cloud Functions',
   description: 'Ends a cloud function: sends the collected result values, or an error.',
   inputs: {
-    params: { type: 'string', displayName: 'Parameters', editorOnly: true, description: 'Comma-separated result names (creates the pm-* inputs)' },
-    status: { type: 'enum', enum: ['success', 'failure'], displayName: 'Status', default: 'success' },
+    params: {
+      type: 'string',
+      displayName: 'Parameters',
+      editorOnly: true,
+      description: 'Comma-separated result names (creates the pm-* inputs)',
+    },
+    status: {
+      type: 'enum',
+      enum: ['success', 'failure'],
+      displayName: 'Status',
+      default: 'success',
+    },
     errorMessage: { type: 'string', displayName: 'Error Message' },
     send: { type: 'signal', displayName: 'Send' },
   },
   outputs: {},
-  dynamicPorts: [{ pattern: 'pm-<name>', plug: 'input', type: '*', description: 'One input per result value' }],
+  dynamicPorts: [
+    { pattern: 'pm-<name>', plug: 'input', type: '*', description: 'One input per result value' },
+  ],
   create(node): NodeBehavior {
     const result = Object.create(null) as Record<string, unknown>;
     let status: unknown;
     let errorText: unknown;
     const send = afterPass(node, () => {
       if (!(node as GraphNode).responseWired) {
-        node.log('warn', 'this Response node is not connected to the request (it was created after the run started, e.g. inside a Run Tasks template); send ignored');
+        node.log(
+          'warn',
+          'this Response node is not connected to the request (it was created after the run started, e.g. inside a Run Tasks template); send ignored',
+        );
         return;
       }
       if (status === undefined || status === 'success') {
@@ -169,14 +196,21 @@ export const responseNode: NodeDefinition = {
           body = resultJson(node.run.objects, result);
         } catch (error) {
           node.log('error', `the result cannot be serialised: ${errorMessage(error)}`);
-          node.run.respond({ statusCode: 500, body: JSON.stringify({ error: `the result cannot be serialised: ${errorMessage(error)}` }) });
+          node.run.respond({
+            statusCode: 500,
+            body: JSON.stringify({
+              error: `the result cannot be serialised: ${errorMessage(error)}`,
+            }),
+          });
           return;
         }
         node.run.respond({ statusCode: 200, body });
       } else {
         node.run.respond({
           statusCode: 400,
-          body: JSON.stringify({ error: errorText === undefined || errorText === null ? undefined : String(errorText) }),
+          body: JSON.stringify({
+            error: errorText === undefined || errorText === null ? undefined : String(errorText),
+          }),
         });
       }
     });

@@ -13,7 +13,12 @@ afterAll(async () => {
   await runtime.close();
 });
 
-const fn = (id: string, script: string, parameters: Record<string, unknown> = {}, signals: string[] = ['Done']): NodeSpec => ({
+const fn = (
+  id: string,
+  script: string,
+  parameters: Record<string, unknown> = {},
+  signals: string[] = ['Done'],
+): NodeSpec => ({
   id,
   type: 'JavaScriptFunction',
   parameters: { functionScript: script, ...parameters },
@@ -21,7 +26,12 @@ const fn = (id: string, script: string, parameters: Record<string, unknown> = {}
 });
 
 /** Runs a Function on receive and answers with its outputs on Done. */
-async function runScript(script: string, outputs: string[], body: unknown = {}, extra: { nodes?: NodeSpec[]; wires?: Wire[] } = {}) {
+async function runScript(
+  script: string,
+  outputs: string[],
+  body: unknown = {},
+  extra: { nodes?: NodeSpec[]; wires?: Wire[] } = {},
+) {
   return callGraph(
     runtime,
     [fn('f', script), ...(extra.nodes ?? [])],
@@ -37,25 +47,41 @@ async function runScript(script: string, outputs: string[], body: unknown = {}, 
 
 describe('JavaScriptFunction (Function)', () => {
   it('reads Inputs from in-* ports and the request, writes Outputs, and pulses a signal output', async () => {
-    const { json } = await runScript('Outputs.sum = Inputs.a + Inputs.b; Outputs.Done();', ['sum'], { a: 2, b: 3 }, {
-      wires: [
-        ['req', 'pm-a', 'f', 'in-a'],
-        ['req', 'pm-b', 'f', 'in-b'],
-      ],
-    });
+    const { json } = await runScript(
+      'Outputs.sum = Inputs.a + Inputs.b; Outputs.Done();',
+      ['sum'],
+      { a: 2, b: 3 },
+      {
+        wires: [
+          ['req', 'pm-a', 'f', 'in-a'],
+          ['req', 'pm-b', 'f', 'in-b'],
+        ],
+      },
+    );
     expect(json.result).toEqual({ sum: 5 });
   });
 
   it('propagates outputs set after an await (async scripts)', async () => {
-    const { json } = await runScript('await new Promise((r) => setTimeout(r, 5)); Outputs.late = "yes"; Outputs.Done();', ['late']);
+    const { json } = await runScript(
+      'await new Promise((r) => setTimeout(r, 5)); Outputs.late = "yes"; Outputs.Done();',
+      ['late'],
+    );
     expect(json.result).toEqual({ late: 'yes' });
   });
 
   it('treats Outputs.X() calls in the script as signals even when the port is not marked', async () => {
-    expect([...signalOutputsOf('Outputs.Done(); Outputs["Other Thing"](); Outputs.value = 1')]).toEqual(['Done', 'Other Thing']);
+    expect([
+      ...signalOutputsOf('Outputs.Done(); Outputs["Other Thing"](); Outputs.value = 1'),
+    ]).toEqual(['Done', 'Other Thing']);
     const { json } = await callGraph(
       runtime,
-      [{ id: 'f', type: 'JavaScriptFunction', parameters: { functionScript: 'Outputs.v = 7; Outputs.Finished();' } }],
+      [
+        {
+          id: 'f',
+          type: 'JavaScriptFunction',
+          parameters: { functionScript: 'Outputs.v = 7; Outputs.Finished();' },
+        },
+      ],
       [
         ['req', 'receive', 'f', 'run'],
         ['f', 'out-v', 'res', 'pm-v'],
@@ -68,7 +94,13 @@ describe('JavaScriptFunction (Function)', () => {
   it('keeps `this` per node across executions', async () => {
     const { json } = await callGraph(
       runtime,
-      [fn('f', 'this.n = (this.n || 0) + 1; Outputs.n = this.n; if (this.n === 2) Outputs.Done();'), { id: 'c', type: 'Counter' }],
+      [
+        fn(
+          'f',
+          'this.n = (this.n || 0) + 1; Outputs.n = this.n; if (this.n === 2) Outputs.Done();',
+        ),
+        { id: 'c', type: 'Counter' },
+      ],
       [
         ['req', 'receive', 'f', 'run'],
         ['req', 'receive', 'c', 'increase'],
@@ -84,7 +116,11 @@ describe('JavaScriptFunction (Function)', () => {
     const result = await runScript('throw new Error("boom");', []);
     expect(result.statusCode).toBe(500);
     const run = await runtime.getRun(result.runId);
-    expect(run?.logs.some((l) => l.level === 'error' && l.message.includes('Error in JS node run code. boom'))).toBe(true);
+    expect(
+      run?.logs.some(
+        (l) => l.level === 'error' && l.message.includes('Error in JS node run code. boom'),
+      ),
+    ).toBe(true);
   });
 
   it('never runs a script with a syntax error, and says so in the log', async () => {
@@ -107,7 +143,24 @@ describe('JavaScriptFunction (Function)', () => {
   it('fails the run with TIMEOUT when the synchronous part of a script never ends (script time limit)', async () => {
     const tight = inlineRuntime({ scriptTimeoutMs: 100 });
     tight.load(
-      { components: [{ name: '/#__cloud__/spin', graph: { roots: [{ id: 'r', type: 'noodl.cloud.request', parameters: { allowNoAuth: true } }, { id: 'f', type: 'JavaScriptFunction', parameters: { functionScript: 'for(;;){}' } }], connections: [{ fromId: 'r', fromProperty: 'receive', toId: 'f', toProperty: 'run' }] } }] },
+      {
+        components: [
+          {
+            name: '/#__cloud__/spin',
+            graph: {
+              roots: [
+                { id: 'r', type: 'noodl.cloud.request', parameters: { allowNoAuth: true } },
+                {
+                  id: 'f',
+                  type: 'JavaScriptFunction',
+                  parameters: { functionScript: 'for(;;){}' },
+                },
+              ],
+              connections: [{ fromId: 'r', fromProperty: 'receive', toId: 'f', toProperty: 'run' }],
+            },
+          },
+        ],
+      },
       { source: 'spin' },
     );
     const result = await tight.run('spin', { body: '{}' });
@@ -120,8 +173,14 @@ describe('Expression', () => {
   it('extracts variables outside strings, before the first dot, without helpers, keywords and JS globals', () => {
     expect(expressionVariables('"Hello " + Name + params.param1')).toEqual(['Name', 'params']);
     expect(expressionVariables("a * 2 + sqrt(b) - min(c, 1e5) + 'x y z'")).toEqual(['a', 'b', 'c']);
-    expect(expressionVariables('typeof x === "string" ? JSON.stringify(x) : Date.now()')).toEqual(['x']);
-    expect(expressionVariables('`${first} and ${second}` + obj.method().other')).toEqual(['first', 'second', 'obj']);
+    expect(expressionVariables('typeof x === "string" ? JSON.stringify(x) : Date.now()')).toEqual([
+      'x',
+    ]);
+    expect(expressionVariables('`${first} and ${second}` + obj.method().other')).toEqual([
+      'first',
+      'second',
+      'obj',
+    ]);
     expect(expressionVariables('({ key: value })')).toEqual(['value']);
   });
 
@@ -148,7 +207,13 @@ describe('Expression', () => {
       { a: 4, b: 9 },
     );
     // Two evaluations: at start-up (a = b = 0: 3, truthy) and once for both request values.
-    expect(json.result).toEqual({ result: 21, isTrue: true, isFalse: false, trueEvents: 2, falseEvents: 0 });
+    expect(json.result).toEqual({
+      result: 21,
+      isTrue: true,
+      isFalse: false,
+      trueEvents: 2,
+      falseEvents: 0,
+    });
   });
 
   it('evaluates only on run when run is connected, and yields 0 for an expression that throws', async () => {

@@ -1,7 +1,19 @@
-import type { NodeBehavior, NodeContext, NodeDefinition, SandboxFunction } from '../catalog/node-definition';
+import type {
+  NodeBehavior,
+  NodeContext,
+  NodeDefinition,
+  SandboxFunction,
+} from '../catalog/node-definition';
 import { noodlApi } from '../engine/noodl-api';
 import type { RunContext } from '../engine/run-context';
-import { ANY_PORT, SIGNAL_PORT, afterPass, autoRuns, errorMessage, savedPortType } from './node-helpers';
+import {
+  ANY_PORT,
+  SIGNAL_PORT,
+  afterPass,
+  autoRuns,
+  errorMessage,
+  savedPortType,
+} from './node-helpers';
 
 /** Parameters of Function node scripts, in order. */
 export const FUNCTION_PARAMS = [
@@ -37,7 +49,12 @@ export function signalOutputsOf(script: unknown): Set<string> {
   return names;
 }
 
-function sandboxArgs(node: NodeContext, inputs: unknown, outputs: unknown, component: unknown): unknown[] {
+function sandboxArgs(
+  node: NodeContext,
+  inputs: unknown,
+  outputs: unknown,
+  component: unknown,
+): unknown[] {
   const globals = node.run.sandbox.globals(node.id, node.type);
   return [
     inputs,
@@ -62,7 +79,10 @@ function sandboxArgs(node: NodeContext, inputs: unknown, outputs: unknown, compo
  * const outputs = scriptOutputs(node, () => signals);
  * ```
  */
-export function scriptOutputs(node: NodeContext, isSignal: (name: string) => boolean): Record<string, unknown> {
+export function scriptOutputs(
+  node: NodeContext,
+  isSignal: (name: string) => boolean,
+): Record<string, unknown> {
   const values = new Map<string, unknown>();
   const pulses = new Map<string, unknown>();
   return new Proxy(Object.create(null) as Record<string, unknown>, {
@@ -82,7 +102,10 @@ export function scriptOutputs(node: NodeContext, isSignal: (name: string) => boo
     set(_t, prop, value: unknown) {
       if (typeof prop !== 'string') return true;
       if (isSignal(prop)) {
-        node.log('warn', `Outputs.${prop} is a signal; call Outputs.${prop}() instead of assigning it`);
+        node.log(
+          'warn',
+          `Outputs.${prop} is a signal; call Outputs.${prop}() instead of assigning it`,
+        );
         return true;
       }
       if (values.has(prop) && values.get(prop) === value) return true;
@@ -125,9 +148,24 @@ export const functionNode: NodeDefinition = {
   outputs: {},
   dynamicPorts: [
     { pattern: 'in-<name>', plug: 'input', type: '*', description: 'Script input Inputs.<name>' },
-    { pattern: 'intype-<name>', plug: 'input', type: 'string', description: 'Editor type of an input (ignored)' },
-    { pattern: 'outtype-<name>', plug: 'input', type: 'string', description: 'Editor type of an output (ignored)' },
-    { pattern: 'out-<name>', plug: 'output', type: '*', description: 'Script output Outputs.<name> (a signal when marked so or called)' },
+    {
+      pattern: 'intype-<name>',
+      plug: 'input',
+      type: 'string',
+      description: 'Editor type of an input (ignored)',
+    },
+    {
+      pattern: 'outtype-<name>',
+      plug: 'input',
+      type: 'string',
+      description: 'Editor type of an output (ignored)',
+    },
+    {
+      pattern: 'out-<name>',
+      plug: 'output',
+      type: '*',
+      description: 'Script output Outputs.<name> (a signal when marked so or called)',
+    },
   ],
   create(node): NodeBehavior {
     const inputs: Record<string, unknown> = {};
@@ -136,9 +174,11 @@ export const functionNode: NodeDefinition = {
     let fn: SandboxFunction | undefined;
     let signals = signalOutputsOf(node.parameters['functionScript']);
     for (const port of node.savedPorts) {
-      if (port.plug !== 'input' && port.type === 'signal' && port.name.startsWith('out-')) signals.add(port.name.slice(4));
+      if (port.plug !== 'input' && port.type === 'signal' && port.name.startsWith('out-'))
+        signals.add(port.name.slice(4));
     }
-    const isSignal = (name: string) => signals.has(name) || savedPortType(node, `out-${name}`) === 'signal';
+    const isSignal = (name: string) =>
+      signals.has(name) || savedPortType(node, `out-${name}`) === 'signal';
     const outputs = scriptOutputs(node, isSignal);
     const execute = afterPass(node, () => {
       if (fn === undefined || node.run.ended) return;
@@ -149,7 +189,11 @@ export const functionNode: NodeDefinition = {
         node.log('error', `Error in JS node run code. ${errorMessage(error)}`);
         return;
       }
-      if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
+      if (
+        result !== null &&
+        typeof result === 'object' &&
+        typeof (result as Promise<unknown>).then === 'function'
+      ) {
         node.run.track(Promise.resolve(result)).catch((error: unknown) => {
           node.log('error', `Error in JS node run code. ${errorMessage(error)}`);
         });
@@ -170,10 +214,15 @@ export const functionNode: NodeDefinition = {
           const script = typeof value === 'string' ? value : '';
           signals = new Set([...signals, ...signalOutputsOf(script)]);
           try {
-            fn = node.run.sandbox.compile(script, FUNCTION_PARAMS, `Function ${node.id}`, { async: true });
+            fn = node.run.sandbox.compile(script, FUNCTION_PARAMS, `Function ${node.id}`, {
+              async: true,
+            });
           } catch (error) {
             fn = undefined;
-            node.log('error', `the script does not compile, so the node never runs: ${errorMessage(error)}`);
+            node.log(
+              'error',
+              `the script does not compile, so the node never runs: ${errorMessage(error)}`,
+            );
             return;
           }
           if (autoRuns(node, 'run')) execute();
@@ -185,22 +234,93 @@ export const functionNode: NodeDefinition = {
       signal(name) {
         if (name === 'run') execute();
       },
-      getOutput: (name) => (name.startsWith('out-') && !isSignal(name.slice(4)) ? outputs[name.slice(4)] : undefined),
+      getOutput: (name) =>
+        name.startsWith('out-') && !isSignal(name.slice(4)) ? outputs[name.slice(4)] : undefined,
     };
   },
 };
 
 /** Names the Expression node never treats as inputs (helpers, keywords and JS globals). */
 export const EXPRESSION_RESERVED = new Set([
-  'min', 'max', 'cos', 'sin', 'tan', 'sqrt', 'pi', 'round', 'floor', 'ceil', 'abs', 'random',
-  'Math', 'window', 'document', 'undefined', 'Vars', 'true', 'false', 'null', 'Boolean',
+  'min',
+  'max',
+  'cos',
+  'sin',
+  'tan',
+  'sqrt',
+  'pi',
+  'round',
+  'floor',
+  'ceil',
+  'abs',
+  'random',
+  'Math',
+  'window',
+  'document',
+  'undefined',
+  'Vars',
+  'true',
+  'false',
+  'null',
+  'Boolean',
   // JS keywords and globals (Noodl treated these as inputs, which broke such expressions).
-  'typeof', 'instanceof', 'new', 'in', 'of', 'void', 'delete', 'this', 'return', 'function', 'var',
-  'let', 'const', 'if', 'else', 'for', 'while', 'do', 'switch', 'case', 'break', 'continue', 'throw',
-  'try', 'catch', 'finally', 'class', 'extends', 'super', 'yield', 'await', 'async', 'NaN',
-  'Infinity', 'globalThis', 'Date', 'JSON', 'Number', 'String', 'Object', 'Array', 'RegExp',
-  'Symbol', 'Map', 'Set', 'Promise', 'Error', 'parseInt', 'parseFloat', 'isNaN', 'isFinite',
-  'encodeURIComponent', 'decodeURIComponent', 'encodeURI', 'decodeURI', 'BigInt', 'Intl',
+  'typeof',
+  'instanceof',
+  'new',
+  'in',
+  'of',
+  'void',
+  'delete',
+  'this',
+  'return',
+  'function',
+  'var',
+  'let',
+  'const',
+  'if',
+  'else',
+  'for',
+  'while',
+  'do',
+  'switch',
+  'case',
+  'break',
+  'continue',
+  'throw',
+  'try',
+  'catch',
+  'finally',
+  'class',
+  'extends',
+  'super',
+  'yield',
+  'await',
+  'async',
+  'NaN',
+  'Infinity',
+  'globalThis',
+  'Date',
+  'JSON',
+  'Number',
+  'String',
+  'Object',
+  'Array',
+  'RegExp',
+  'Symbol',
+  'Map',
+  'Set',
+  'Promise',
+  'Error',
+  'parseInt',
+  'parseFloat',
+  'isNaN',
+  'isFinite',
+  'encodeURIComponent',
+  'decodeURIComponent',
+  'encodeURI',
+  'decodeURI',
+  'BigInt',
+  'Intl',
 ]);
 
 const MATH_HELPERS: readonly [string, unknown][] = [
@@ -293,8 +413,12 @@ export function expressionVariables(expression: string): string[] {
       // An object-literal key (`{ a: 1 }`) is not a variable.
       let k = j;
       while (k < n && expression[k] === ' ') k++;
-      const isKey = expression[k] === ':' && expression[k + 1] !== ':' && /[{,]\s*$/.test(expression.slice(0, i));
-      if (!afterDot && !isKey && !EXPRESSION_RESERVED.has(name) && !found.includes(name)) found.push(name);
+      const isKey =
+        expression[k] === ':' &&
+        expression[k + 1] !== ':' &&
+        /[{,]\s*$/.test(expression.slice(0, i));
+      if (!afterDot && !isKey && !EXPRESSION_RESERVED.has(name) && !found.includes(name))
+        found.push(name);
       i = j;
       previous = 'a';
       continue;
@@ -325,7 +449,8 @@ export const expressionNode: NodeDefinition = {
   version: 1,
   displayName: 'Expression',
   category: 'Custom Code',
-  description: 'Evaluates a JavaScript expression; every free identifier becomes an input (starting at 0).',
+  description:
+    'Evaluates a JavaScript expression; every free identifier becomes an input (starting at 0).',
   inputs: {
     expression: { type: 'string', displayName: 'Expression', inputPriority: 1 },
     run: { type: 'signal', displayName: 'Run' },
@@ -337,7 +462,14 @@ export const expressionNode: NodeDefinition = {
     isTrueEv: { type: 'signal', displayName: 'On True' },
     isFalseEv: { type: 'signal', displayName: 'On False' },
   },
-  dynamicPorts: [{ pattern: '<identifier>', plug: 'input', type: '*', description: 'One input per free identifier of the expression' }],
+  dynamicPorts: [
+    {
+      pattern: '<identifier>',
+      plug: 'input',
+      type: '*',
+      description: 'One input per free identifier of the expression',
+    },
+  ],
   create(node): NodeBehavior {
     let variables: string[] = [];
     const values = new Map<string, unknown>();
@@ -349,7 +481,10 @@ export const expressionNode: NodeDefinition = {
       let value: unknown = 0;
       if (fn !== undefined) {
         try {
-          value = fn.call(undefined, [...MATH_HELPERS.map(([, v]) => v), ...variables.map((v) => (values.has(v) ? values.get(v) : 0))]);
+          value = fn.call(undefined, [
+            ...MATH_HELPERS.map(([, v]) => v),
+            ...variables.map((v) => (values.has(v) ? values.get(v) : 0)),
+          ]);
         } catch (error) {
           node.log('warn', `Expression evaluation failed: ${errorMessage(error)}`);
           value = 0;
@@ -370,7 +505,9 @@ export const expressionNode: NodeDefinition = {
     return {
       acceptInput(name) {
         if (name === 'expression' || name === 'run') return undefined;
-        return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !EXPRESSION_RESERVED.has(name) ? ANY_PORT : undefined;
+        return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !EXPRESSION_RESERVED.has(name)
+          ? ANY_PORT
+          : undefined;
       },
       setInput(name, value) {
         if (name === 'expression') {
@@ -380,7 +517,12 @@ export const expressionNode: NodeDefinition = {
           for (const variable of variables) node.registerInput(variable, ANY_PORT);
           try {
             fn = hasExpression
-              ? node.run.sandbox.compile(text, [...MATH_HELPERS.map(([k]) => k), ...variables], `Expression ${node.id}`, { expression: true })
+              ? node.run.sandbox.compile(
+                  text,
+                  [...MATH_HELPERS.map(([k]) => k), ...variables],
+                  `Expression ${node.id}`,
+                  { expression: true },
+                )
               : undefined;
           } catch (error) {
             fn = undefined;

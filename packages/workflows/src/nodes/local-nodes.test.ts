@@ -18,7 +18,13 @@ describe('noodl.local.* (local database nodes)', () => {
   it('inserts from data and field-* inputs, updates, queries with any filter format, and deletes', async () => {
     const inserted = await callGraph(
       runtime,
-      [{ id: 'i', type: 'noodl.local.insert', parameters: { collection: 'Note', data: '{"title":"first","n":1}' } }],
+      [
+        {
+          id: 'i',
+          type: 'noodl.local.insert',
+          parameters: { collection: 'Note', data: '{"title":"first","n":1}' },
+        },
+      ],
       [
         ['req', 'pm-tag', 'i', 'field-tag'],
         ['req', 'receive', 'i', 'run'],
@@ -29,7 +35,12 @@ describe('noodl.local.* (local database nodes)', () => {
       { tag: 'x' },
     );
     const id = inserted.json.result?.['id'] as string;
-    expect(inserted.json.result?.['record']).toMatchObject({ objectId: id, title: 'first', n: 1, tag: 'x' });
+    expect(inserted.json.result?.['record']).toMatchObject({
+      objectId: id,
+      title: 'first',
+      n: 1,
+      tag: 'x',
+    });
 
     const updated = await callGraph(
       runtime,
@@ -47,14 +58,23 @@ describe('noodl.local.* (local database nodes)', () => {
     await adapter.create({ collection: 'Note', data: { title: 'second', n: 5 } });
     const queried = await callGraph(
       runtime,
-      [{ id: 'q', type: 'noodl.local.query', parameters: { collection: 'Note', where: { n: { greaterThan: 1 } }, sort: '-n' } }],
+      [
+        {
+          id: 'q',
+          type: 'noodl.local.query',
+          parameters: { collection: 'Note', where: { n: { greaterThan: 1 } }, sort: '-n' },
+        },
+      ],
       [
         ['q', 'results', 'res', 'pm-results'],
         ['q', 'count', 'res', 'pm-count'],
         ['q', 'success', 'res', 'send'],
       ],
     );
-    expect((queried.json.result?.['results'] as { title: string }[]).map((r) => r.title)).toEqual(['second', 'first']);
+    expect((queried.json.result?.['results'] as { title: string }[]).map((r) => r.title)).toEqual([
+      'second',
+      'first',
+    ]);
     expect(queried.json.result?.['count']).toBe(2);
 
     await callGraph(

@@ -1,5 +1,17 @@
-import { BackendError, describeValue, type FieldValue, type SortInput, type StoredRecord, type WhereInput } from '@localbackend/adapter';
-import type { NodeBehavior, NodeContext, NodeDefinition, PortDefinition } from '../catalog/node-definition';
+import {
+  BackendError,
+  describeValue,
+  type FieldValue,
+  type SortInput,
+  type StoredRecord,
+  type WhereInput,
+} from '@localbackend/adapter';
+import type {
+  NodeBehavior,
+  NodeContext,
+  NodeDefinition,
+  PortDefinition,
+} from '../catalog/node-definition';
 import { ANY_PORT, afterPass, autoRuns, errorMessage } from './node-helpers';
 
 const RESULT_OUTPUTS: Readonly<Record<string, PortDefinition>> = {
@@ -15,12 +27,18 @@ function parseObject(value: unknown, path: string): Record<string, unknown> | un
     try {
       parsed = JSON.parse(value);
     } catch (error) {
-      throw new BackendError('INVALID_JSON', `${path}: not valid JSON (${errorMessage(error)})`, { details: { path } });
+      throw new BackendError('INVALID_JSON', `${path}: not valid JSON (${errorMessage(error)})`, {
+        details: { path },
+      });
     }
     value = parsed;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new BackendError('INVALID_VALUE', `${path}: expected an object, got ${describeValue(value)}`, { details: { path } });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `${path}: expected an object, got ${describeValue(value)}`,
+      { details: { path } },
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -28,7 +46,11 @@ function parseObject(value: unknown, path: string): Record<string, unknown> | un
 function collectionOf(settings: Record<string, unknown>): string {
   const collection = settings['collection'];
   if (typeof collection !== 'string' || collection === '') {
-    throw new BackendError('INVALID_VALUE', `collection: expected a collection name, got ${describeValue(collection)}`, { details: { path: 'collection' } });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `collection: expected a collection name, got ${describeValue(collection)}`,
+      { details: { path: 'collection' } },
+    );
   }
   return collection;
 }
@@ -125,7 +147,9 @@ export const localQueryNode: NodeDefinition = {
             return node.run.adapter.query({
               collection,
               ...(where === undefined ? {} : { where: where as WhereInput }),
-              ...(settings['sort'] === undefined || settings['sort'] === '' ? {} : { sort: settings['sort'] as SortInput }),
+              ...(settings['sort'] === undefined || settings['sort'] === ''
+                ? {}
+                : { sort: settings['sort'] as SortInput }),
               ...(limit === undefined || limit === '' ? {} : { limit: Number(limit) }),
               ...(skip === undefined || skip === '' ? {} : { skip: Number(skip) }),
             });
@@ -189,8 +213,14 @@ export const localInsertNode: NodeDefinition = {
     data: { type: 'object', displayName: 'Data' },
     run: { type: 'signal', displayName: 'Do' },
   },
-  outputs: { record: { type: 'object', displayName: 'Record' }, objectId: { type: 'string', displayName: 'Object Id' }, ...RESULT_OUTPUTS },
-  dynamicPorts: [{ pattern: 'field-<name>', plug: 'input', type: '*', description: 'A field of the new record' }],
+  outputs: {
+    record: { type: 'object', displayName: 'Record' },
+    objectId: { type: 'string', displayName: 'Object Id' },
+    ...RESULT_OUTPUTS,
+  },
+  dynamicPorts: [
+    { pattern: 'field-<name>', plug: 'input', type: '*', description: 'A field of the new record' },
+  ],
   create(node): NodeBehavior {
     const state = { error: undefined as string | undefined };
     let record: StoredRecord | undefined;
@@ -240,7 +270,9 @@ export const localUpdateNode: NodeDefinition = {
     run: { type: 'signal', displayName: 'Do' },
   },
   outputs: { record: { type: 'object', displayName: 'Record' }, ...RESULT_OUTPUTS },
-  dynamicPorts: [{ pattern: 'field-<name>', plug: 'input', type: '*', description: 'A field to set' }],
+  dynamicPorts: [
+    { pattern: 'field-<name>', plug: 'input', type: '*', description: 'A field to set' },
+  ],
   create(node): NodeBehavior {
     const state = { error: undefined as string | undefined };
     let record: StoredRecord | undefined;
@@ -251,7 +283,11 @@ export const localUpdateNode: NodeDefinition = {
         const collection = collectionOf(settings);
         const objectId = settings['objectId'];
         if (typeof objectId !== 'string' || objectId === '') {
-          throw new BackendError('INVALID_VALUE', `objectId: expected a record id, got ${describeValue(objectId)}`, { details: { path: 'objectId' } });
+          throw new BackendError(
+            'INVALID_VALUE',
+            `objectId: expected a record id, got ${describeValue(objectId)}`,
+            { details: { path: 'objectId' } },
+          );
         }
         const data = { ...(parseObject(settings['data'], 'data') ?? {}), ...fields };
         record = await node.run.adapter.save({ collection, objectId, data: plainData(node, data) });
@@ -299,7 +335,11 @@ export const localDeleteNode: NodeDefinition = {
         const collection = collectionOf(settings);
         const objectId = settings['objectId'];
         if (typeof objectId !== 'string' || objectId === '') {
-          throw new BackendError('INVALID_VALUE', `objectId: expected a record id, got ${describeValue(objectId)}`, { details: { path: 'objectId' } });
+          throw new BackendError(
+            'INVALID_VALUE',
+            `objectId: expected a record id, got ${describeValue(objectId)}`,
+            { details: { path: 'objectId' } },
+          );
         }
         await node.run.adapter.delete({ collection, objectId });
       },

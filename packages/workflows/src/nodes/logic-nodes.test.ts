@@ -13,8 +13,17 @@ afterAll(async () => {
 });
 
 /** Runs `nodes` and answers with the values wired to `pm-*`, sent on receive. */
-async function result(nodes: NodeSpec[], wires: Wire[], body: unknown = {}): Promise<Record<string, unknown> | undefined> {
-  const { json } = await callGraph(runtime, nodes, [...wires, ['req', 'receive', 'res', 'send']], body);
+async function result(
+  nodes: NodeSpec[],
+  wires: Wire[],
+  body: unknown = {},
+): Promise<Record<string, unknown> | undefined> {
+  const { json } = await callGraph(
+    runtime,
+    nodes,
+    [...wires, ['req', 'receive', 'res', 'send']],
+    body,
+  );
   return json.result;
 }
 
@@ -29,7 +38,10 @@ describe('Condition', () => {
   it('pulses ontrue/onfalse and outputs result/isfalse after each arrival when eval is not connected', async () => {
     expect(
       await result(
-        [{ id: 'c', type: 'Condition' }, { id: 'n', type: 'Counter' }],
+        [
+          { id: 'c', type: 'Condition' },
+          { id: 'n', type: 'Counter' },
+        ],
         [
           ['req', 'pm-flag', 'c', 'condition'],
           ['c', 'ontrue', 'n', 'increase'],
@@ -46,7 +58,10 @@ describe('Condition', () => {
   it('evaluates only on eval when eval is connected', async () => {
     expect(
       await result(
-        [{ id: 'c', type: 'Condition', parameters: { condition: true } }, { id: 'n', type: 'Counter' }],
+        [
+          { id: 'c', type: 'Condition', parameters: { condition: true } },
+          { id: 'n', type: 'Counter' },
+        ],
         [
           ['req', 'pm-never', 'c', 'eval'],
           ['c', 'ontrue', 'n', 'increase'],
@@ -137,7 +152,13 @@ describe('String Format', () => {
   it('fills {name} placeholders, empty for missing inputs, and inserts values literally ($& stays $&)', async () => {
     expect(
       await result(
-        [{ id: 'f', type: 'String Format', parameters: { format: '{a}-{b}-{missing}', a: 'x', b: 'cost $& $1' } }],
+        [
+          {
+            id: 'f',
+            type: 'String Format',
+            parameters: { format: '{a}-{b}-{missing}', a: 'x', b: 'cost $& $1' },
+          },
+        ],
         [['f', 'formatted', 'res', 'pm-text']],
       ),
     ).toEqual({ text: 'x-cost $& $1-' });
@@ -166,7 +187,11 @@ describe('Counter', () => {
     expect(
       await result(
         [
-          { id: 'c', type: 'Counter', parameters: { startValue: 5, limitsEnabled: true, limitsMin: 4, limitsMax: 6 } },
+          {
+            id: 'c',
+            type: 'Counter',
+            parameters: { startValue: 5, limitsEnabled: true, limitsMin: 4, limitsMax: 6 },
+          },
           sig('up', 'A', 'B', 'C'),
           { id: 'r', type: 'Counter', parameters: { startValue: 10 } },
           sig('down', 'A'),
@@ -216,8 +241,19 @@ describe('Boolean To String / Date To String', () => {
     expect(
       await result(
         [
-          { id: 'b', type: 'Boolean To String', parameters: { trueString: 'yes', falseString: 'no', input: true } },
-          { id: 'd', type: 'Date To String', parameters: { formatString: '{year}-{monthNumber}-{date} {weekdayShort}', input: '2026-03-04T05:06:07Z' } },
+          {
+            id: 'b',
+            type: 'Boolean To String',
+            parameters: { trueString: 'yes', falseString: 'no', input: true },
+          },
+          {
+            id: 'd',
+            type: 'Date To String',
+            parameters: {
+              formatString: '{year}-{monthNumber}-{date} {weekdayShort}',
+              input: '2026-03-04T05:06:07Z',
+            },
+          },
         ],
         [
           ['b', 'currentValue', 'res', 'pm-b'],
@@ -225,6 +261,11 @@ describe('Boolean To String / Date To String', () => {
         ],
       ),
     ).toEqual({ b: 'yes', d: '2026-03-04 Wed' });
-    expect(formatDate(new Date('2026-12-31T23:59:58Z'), '{date} {month} {year} {hours}:{minutes}:{seconds} {unknown}')).toBe('31 December 2026 23:59:58 {unknown}');
+    expect(
+      formatDate(
+        new Date('2026-12-31T23:59:58Z'),
+        '{date} {month} {year} {hours}:{minutes}:{seconds} {unknown}',
+      ),
+    ).toBe('31 December 2026 23:59:58 {unknown}');
   });
 });

@@ -55,7 +55,11 @@ export const conditionNode: NodeDefinition = {
   },
 };
 
-function numberedInputs(node: NodeContext, combine: (values: unknown[], setCount: number) => boolean, changeOnly: boolean): NodeBehavior {
+function numberedInputs(
+  node: NodeContext,
+  combine: (values: unknown[], setCount: number) => boolean,
+  changeOnly: boolean,
+): NodeBehavior {
   const values = new Map<number, unknown>();
   let result: boolean | undefined;
   const evaluate = afterPass(node, () => {
@@ -91,8 +95,16 @@ export const andNode: NodeDefinition = {
   category: 'Logic',
   description: 'True when every input is truthy.',
   outputs: { result: { type: 'boolean', displayName: 'Result' } },
-  dynamicPorts: [{ pattern: 'input <n>', plug: 'input', type: 'boolean', description: 'Numbered inputs input 0, input 1, …' }],
-  create: (node) => numberedInputs(node, (values, count) => count > 0 && values.every(Boolean), true),
+  dynamicPorts: [
+    {
+      pattern: 'input <n>',
+      plug: 'input',
+      type: 'boolean',
+      description: 'Numbered inputs input 0, input 1, …',
+    },
+  ],
+  create: (node) =>
+    numberedInputs(node, (values, count) => count > 0 && values.every(Boolean), true),
 };
 
 /**
@@ -110,7 +122,14 @@ export const orNode: NodeDefinition = {
   category: 'Logic',
   description: 'True when any input is truthy.',
   outputs: { result: { type: 'boolean', displayName: 'Result' } },
-  dynamicPorts: [{ pattern: 'input <n>', plug: 'input', type: 'boolean', description: 'Numbered inputs input 0, input 1, …' }],
+  dynamicPorts: [
+    {
+      pattern: 'input <n>',
+      plug: 'input',
+      type: 'boolean',
+      description: 'Numbered inputs input 0, input 1, …',
+    },
+  ],
   create: (node) => numberedInputs(node, (values) => values.some(Boolean), false),
 };
 
@@ -143,9 +162,16 @@ export const inverterNode: NodeDefinition = {
   },
 };
 
-function valueNode(type: 'String' | 'Number' | 'Boolean', cast: (v: unknown) => unknown, initial: unknown): NodeDefinition {
+function valueNode(
+  type: 'String' | 'Number' | 'Boolean',
+  cast: (v: unknown) => unknown,
+  initial: unknown,
+): NodeDefinition {
   const outputs: NodeDefinition['outputs'] = {
-    savedValue: { type: type === 'String' ? 'string' : type === 'Number' ? 'number' : 'boolean', displayName: 'Value' },
+    savedValue: {
+      type: type === 'String' ? 'string' : type === 'Number' ? 'number' : 'boolean',
+      displayName: 'Value',
+    },
     changed: { type: 'signal', displayName: 'Changed' },
     stored: { type: 'signal', displayName: 'Stored' },
     ...(type === 'String' ? { length: { type: 'number' as const, displayName: 'Length' } } : {}),
@@ -157,7 +183,10 @@ function valueNode(type: 'String' | 'Number' | 'Boolean', cast: (v: unknown) => 
     category: 'Data',
     description: `Holds a ${type.toLowerCase()} value. With Set connected, the value is applied on Set.`,
     inputs: {
-      value: { type: type === 'String' ? 'string' : type === 'Number' ? 'number' : 'boolean', displayName: 'Value' },
+      value: {
+        type: type === 'String' ? 'string' : type === 'Number' ? 'number' : 'boolean',
+        displayName: 'Value',
+      },
       saveValue: { type: 'signal', displayName: 'Set' },
     },
     outputs,
@@ -206,7 +235,11 @@ function valueNode(type: 'String' | 'Number' | 'Boolean', cast: (v: unknown) => 
  * catalog.get('String') === stringNode; // true
  * ```
  */
-export const stringNode = valueNode('String', (v) => (v === undefined || v === null ? '' : String(v)), '');
+export const stringNode = valueNode(
+  'String',
+  (v) => (v === undefined || v === null ? '' : String(v)),
+  '',
+);
 /**
  * `Number`: holds a number (`Number(value)`); initial `0`.
  *
@@ -240,10 +273,18 @@ export const stringFormatNode: NodeDefinition = {
   version: 1,
   displayName: 'String Format',
   category: 'Strings',
-  description: 'Builds a string from a format with {name} placeholders; each placeholder is an input.',
+  description:
+    'Builds a string from a format with {name} placeholders; each placeholder is an input.',
   inputs: { format: { type: 'string', displayName: 'Format' } },
   outputs: { formatted: { type: 'string', displayName: 'Formatted' } },
-  dynamicPorts: [{ pattern: '<name>', plug: 'input', type: 'string', description: 'One input per {name} placeholder' }],
+  dynamicPorts: [
+    {
+      pattern: '<name>',
+      plug: 'input',
+      type: 'string',
+      description: 'One input per {name} placeholder',
+    },
+  ],
   create(node): NodeBehavior {
     let format = '';
     let formatted: string | undefined;
@@ -448,7 +489,20 @@ export const booleanToStringNode: NodeDefinition = {
   },
 };
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -490,7 +544,8 @@ export const dateToStringNode: NodeDefinition = {
   version: 1,
   displayName: 'Date To String',
   category: 'Strings',
-  description: 'Formats a date: {year} {month} {monthShort} {monthNumber} {date} {weekday} {hours} {minutes} {seconds} (UTC).',
+  description:
+    'Formats a date: {year} {month} {monthShort} {monthNumber} {date} {weekday} {hours} {minutes} {seconds} (UTC).',
   inputs: {
     formatString: { type: 'string', displayName: 'Format', default: '{date} {month} {year}' },
     input: { type: 'date', displayName: 'Date' },
@@ -508,7 +563,8 @@ export const dateToStringNode: NodeDefinition = {
     return {
       setInput(name, value) {
         if (name === 'formatString' || name === 'format') format = String(value ?? '');
-        else if (name === 'input' || name === 'date') date = value instanceof Date ? value : new Date(value as string);
+        else if (name === 'input' || name === 'date')
+          date = value instanceof Date ? value : new Date(value as string);
         else return;
         update();
       },

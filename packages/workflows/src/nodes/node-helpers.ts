@@ -61,7 +61,8 @@ export function savedPortType(node: NodeContext, name: string): string | undefin
  * ```
  */
 export function splitList(value: unknown): string[] {
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string' && v !== '');
+  if (Array.isArray(value))
+    return value.filter((v): v is string => typeof v === 'string' && v !== '');
   if (typeof value !== 'string') return [];
   return value
     .split(',')
@@ -80,7 +81,11 @@ export function splitList(value: unknown): string[] {
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
-  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { message?: unknown }).message === 'string'
+  ) {
     return (error as { message: string }).message;
   }
   return String(error);

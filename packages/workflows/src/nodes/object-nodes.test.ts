@@ -40,7 +40,10 @@ describe('Model2 (Object)', () => {
       [
         { id: 'o', type: 'Model2', parameters: { modelId: 'thing', 'prop-color': 'red' } },
         { id: 'c', type: 'Counter' },
-        done('f', 'Noodl.Objects.thing.size = 3; Outputs.color = Noodl.Objects.thing.color; Outputs.Done();'),
+        done(
+          'f',
+          'Noodl.Objects.thing.size = 3; Outputs.color = Noodl.Objects.thing.color; Outputs.Done();',
+        ),
       ],
       [
         ['req', 'receive', 'f', 'run'],
@@ -61,9 +64,26 @@ describe('NewModel (Create New Object) and SetModelProperties (Set Object Proper
     const { json } = await callGraph(
       runtime,
       [
-        { id: 'n', type: 'NewModel', parameters: { properties: 'name,tags,flag', 'prop-name': 'x', 'prop-tags': '["a","b"]', 'type-tags': 'array', 'prop-ignored': 1 } },
-        { id: 's', type: 'SetModelProperties', parameters: { properties: 'name,flag', 'type-flag': 'boolean', 'prop-name': 'y' } },
-        done('f', 'const o = Noodl.Objects[Inputs.id]; Outputs.obj = { name: o.name, tags: [...o.tags], flag: o.flag, ignored: o.ignored }; Outputs.Done();'),
+        {
+          id: 'n',
+          type: 'NewModel',
+          parameters: {
+            properties: 'name,tags,flag',
+            'prop-name': 'x',
+            'prop-tags': '["a","b"]',
+            'type-tags': 'array',
+            'prop-ignored': 1,
+          },
+        },
+        {
+          id: 's',
+          type: 'SetModelProperties',
+          parameters: { properties: 'name,flag', 'type-flag': 'boolean', 'prop-name': 'y' },
+        },
+        done(
+          'f',
+          'const o = Noodl.Objects[Inputs.id]; Outputs.obj = { name: o.name, tags: [...o.tags], flag: o.flag, ignored: o.ignored }; Outputs.Done();',
+        ),
       ],
       [
         ['req', 'receive', 'n', 'new'],

@@ -31,14 +31,25 @@ export function writeProperties(
       else if (type === 'array' && typeof value === 'string') {
         try {
           const parsed: unknown = JSON.parse(value);
-          value = Array.isArray(parsed) ? objects.newArray(parsed) : (objects.getArray(value) ?? value);
+          value = Array.isArray(parsed)
+            ? objects.newArray(parsed)
+            : (objects.getArray(value) ?? value);
         } catch {
           value = objects.getArray(value) ?? value;
         }
       }
       object.set(name, value);
     } else if (type !== undefined) {
-      const reset = type === 'boolean' ? false : type === 'string' ? '' : type === 'number' ? 0 : type === 'date' ? new Date() : undefined;
+      const reset =
+        type === 'boolean'
+          ? false
+          : type === 'string'
+            ? ''
+            : type === 'number'
+              ? 0
+              : type === 'date'
+                ? new Date()
+                : undefined;
       object.set(name, reset);
     }
   }
@@ -58,10 +69,16 @@ export const objectNode: NodeDefinition = {
   version: 1,
   displayName: 'Object',
   category: 'Data',
-  description: "An object of the run (Noodl.Objects[id]): its properties as outputs, writable through inputs.",
+  description:
+    'An object of the run (Noodl.Objects[id]): its properties as outputs, writable through inputs.',
   inputs: {
     modelId: { type: 'string', displayName: 'Id' },
-    idSource: { type: 'enum', enum: ['explicit', 'foreach'], displayName: 'Id Source', default: 'explicit' },
+    idSource: {
+      type: 'enum',
+      enum: ['explicit', 'foreach'],
+      displayName: 'Id Source',
+      default: 'explicit',
+    },
     properties: { type: 'string', displayName: 'Properties', editorOnly: true },
     fetch: { type: 'signal', displayName: 'Fetch' },
   },
@@ -73,7 +90,12 @@ export const objectNode: NodeDefinition = {
   dynamicPorts: [
     { pattern: 'prop-<name>', plug: 'input', type: '*', description: 'Writes a property' },
     { pattern: 'prop-<name>', plug: 'output', type: '*', description: 'A property' },
-    { pattern: 'changed-<name>', plug: 'output', type: 'signal', description: 'Pulses when the property changes' },
+    {
+      pattern: 'changed-<name>',
+      plug: 'output',
+      type: 'signal',
+      description: 'Pulses when the property changes',
+    },
   ],
   create(node): NodeBehavior {
     const settings: Record<string, unknown> = {};
@@ -129,7 +151,8 @@ export const objectNode: NodeDefinition = {
           return;
         }
         settings[name] = value;
-        if ((name === 'modelId' || name === 'idSource') && !node.isInputConnected('fetch')) bindAtOnce();
+        if ((name === 'modelId' || name === 'idSource') && !node.isInputConnected('fetch'))
+          bindAtOnce();
       },
       signal(name) {
         if (name === 'fetch') resolve();
@@ -146,7 +169,7 @@ export const objectNode: NodeDefinition = {
   },
 };
 
-function propertyWriter(node: NodeContext): {
+function propertyWriter(): {
   settings: Record<string, unknown>;
   values: Map<string, unknown>;
   types: Map<string, unknown>;
@@ -160,7 +183,8 @@ function propertyWriter(node: NodeContext): {
     values,
     types,
     behavior: {
-      acceptInput: (name) => (name.startsWith('prop-') || name.startsWith('type-') ? ANY_PORT : undefined),
+      acceptInput: (name) =>
+        name.startsWith('prop-') || name.startsWith('type-') ? ANY_PORT : undefined,
       setInput(name, value) {
         if (name.startsWith('prop-')) values.set(name.slice(5), value);
         else if (name.startsWith('type-')) types.set(name.slice(5), value);
@@ -189,17 +213,26 @@ export const createObjectNode: NodeDefinition = {
     properties: { type: 'string', displayName: 'Properties' },
     new: { type: 'signal', displayName: 'Do' },
   },
-  outputs: { id: { type: 'string', displayName: 'Id' }, created: { type: 'signal', displayName: 'Done' } },
+  outputs: {
+    id: { type: 'string', displayName: 'Id' },
+    created: { type: 'signal', displayName: 'Done' },
+  },
   dynamicPorts: [
     { pattern: 'prop-<name>', plug: 'input', type: '*', description: 'A property value' },
     { pattern: 'type-<name>', plug: 'input', type: 'string', description: 'A property type' },
   ],
   create(node): NodeBehavior {
-    const writer = propertyWriter(node);
+    const writer = propertyWriter();
     let id: string | undefined;
     const create = afterPass(node, () => {
       const object = node.run.objects.get();
-      writeProperties(node, object, splitList(writer.settings['properties']), writer.values, writer.types);
+      writeProperties(
+        node,
+        object,
+        splitList(writer.settings['properties']),
+        writer.values,
+        writer.types,
+      );
       id = object.id;
       node.flagOutputDirty('id');
       node.sendSignal('created');
@@ -231,17 +264,25 @@ export const setObjectNode: NodeDefinition = {
   description: 'Writes properties into an object on Do.',
   inputs: {
     modelId: { type: 'string', displayName: 'Id' },
-    idSource: { type: 'enum', enum: ['explicit', 'foreach'], displayName: 'Id Source', default: 'explicit' },
+    idSource: {
+      type: 'enum',
+      enum: ['explicit', 'foreach'],
+      displayName: 'Id Source',
+      default: 'explicit',
+    },
     properties: { type: 'string', displayName: 'Properties' },
     store: { type: 'signal', displayName: 'Do' },
   },
-  outputs: { id: { type: 'string', displayName: 'Id' }, stored: { type: 'signal', displayName: 'Done' } },
+  outputs: {
+    id: { type: 'string', displayName: 'Id' },
+    stored: { type: 'signal', displayName: 'Done' },
+  },
   dynamicPorts: [
     { pattern: 'prop-<name>', plug: 'input', type: '*', description: 'A property value' },
     { pattern: 'type-<name>', plug: 'input', type: 'string', description: 'A property type' },
   ],
   create(node): NodeBehavior {
-    const writer = propertyWriter(node);
+    const writer = propertyWriter();
     let id: string | undefined;
     const store = afterPass(node, () => {
       const target = targetId(node, writer.settings['idSource'], writer.settings['modelId']);
@@ -250,7 +291,13 @@ export const setObjectNode: NodeDefinition = {
         return;
       }
       const object = node.run.objects.get(target);
-      writeProperties(node, object, splitList(writer.settings['properties']), writer.values, writer.types);
+      writeProperties(
+        node,
+        object,
+        splitList(writer.settings['properties']),
+        writer.values,
+        writer.types,
+      );
       id = idOf(object);
       node.flagOutputDirty('id');
       node.sendSignal('stored');

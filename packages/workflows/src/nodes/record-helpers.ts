@@ -14,7 +14,11 @@ import { errorMessage } from './node-helpers';
  * ```
  */
 export function filterContextOf(node: NodeContext, table: FilterContext['table']): FilterContext {
-  return { classOf: (id) => node.run.objects.classOf(id), table, warn: (message) => node.log('warn', message) };
+  return {
+    classOf: (id) => node.run.objects.classOf(id),
+    table,
+    warn: (message) => node.log('warn', message),
+  };
 }
 
 /**
@@ -69,7 +73,11 @@ export function runJsonFilter(
   const dollars = [...new Set([...body.matchAll(/\$([A-Za-z0-9_]+)/g)].map((m) => m[1]!))];
   let filter: unknown;
   let sort: string[] | undefined;
-  const fn = node.run.sandbox.compile(body, ['filter', 'where', 'sort', 'Inputs', ...dollars.map((d) => `$${d}`)], `JSON filter ${node.id}`);
+  const fn = node.run.sandbox.compile(
+    body,
+    ['filter', 'where', 'sort', 'Inputs', ...dollars.map((d) => `$${d}`)],
+    `JSON filter ${node.id}`,
+  );
   const setFilter = (f: unknown) => {
     filter = f;
   };
@@ -78,7 +86,11 @@ export function runJsonFilter(
     setFilter,
     (terms: unknown) => {
       if (Array.isArray(terms)) sort = terms.filter((t): t is string => typeof t === 'string');
-      else if (typeof terms === 'string') sort = terms.split(',').map((t) => t.trim()).filter((t) => t !== '');
+      else if (typeof terms === 'string')
+        sort = terms
+          .split(',')
+          .map((t) => t.trim())
+          .filter((t) => t !== '');
     },
     { ...values },
     ...dollars.map((d) => values[d]),
@@ -97,14 +109,24 @@ export function runJsonFilter(
  */
 export function nodeFilter(
   node: NodeContext,
-  settings: { readonly type: unknown; readonly visual: unknown; readonly visualInputs: Readonly<Record<string, unknown>>; readonly json: unknown; readonly jsonValues: Readonly<Record<string, unknown>> },
+  settings: {
+    readonly type: unknown;
+    readonly visual: unknown;
+    readonly visualInputs: Readonly<Record<string, unknown>>;
+    readonly json: unknown;
+    readonly jsonValues: Readonly<Record<string, unknown>>;
+  },
   ctx: FilterContext,
 ): { where: Record<string, unknown>; sort: string[] | undefined } {
   if (settings.type === 'json') {
-    if (typeof settings.json !== 'string' || settings.json.trim() === '') return { where: {}, sort: undefined };
+    if (typeof settings.json !== 'string' || settings.json.trim() === '')
+      return { where: {}, sort: undefined };
     return runJsonFilter(node, settings.json, settings.jsonValues, ctx);
   }
-  return { where: visualFilterToWhere(settings.visual, settings.visualInputs, ctx) ?? {}, sort: undefined };
+  return {
+    where: visualFilterToWhere(settings.visual, settings.visualInputs, ctx) ?? {},
+    sort: undefined,
+  };
 }
 
 /**
@@ -116,7 +138,11 @@ export function nodeFilter(
  * const id = targetId(node, idSource, modelId);
  * ```
  */
-export function targetId(node: NodeContext, idSource: unknown, modelId: unknown): string | undefined {
+export function targetId(
+  node: NodeContext,
+  idSource: unknown,
+  modelId: unknown,
+): string | undefined {
   if (idSource === 'foreach') return idOf(node.graph.forEachItem());
   return idOf(modelId);
 }
@@ -129,7 +155,11 @@ export function targetId(node: NodeContext, idSource: unknown, modelId: unknown)
  * fail(node, state, error);
  * ```
  */
-export function reportFailure(node: NodeContext, state: { error: string | undefined }, error: unknown): void {
+export function reportFailure(
+  node: NodeContext,
+  state: { error: string | undefined },
+  error: unknown,
+): void {
   state.error = errorMessage(error);
   node.log('warn', state.error);
   node.flagOutputDirty('error');
@@ -152,11 +182,15 @@ export function setDotted(object: NoodlObject, name: string, value: unknown): vo
   }
   const head = parts[0]!;
   const current = object.get(head);
-  const root: Record<string, unknown> = typeof current === 'object' && current !== null ? { ...(current as Record<string, unknown>) } : {};
+  const root: Record<string, unknown> =
+    typeof current === 'object' && current !== null
+      ? { ...(current as Record<string, unknown>) }
+      : {};
   let cursor = root;
   for (const part of parts.slice(1, -1)) {
     const next = cursor[part];
-    const copy: Record<string, unknown> = typeof next === 'object' && next !== null ? { ...(next as Record<string, unknown>) } : {};
+    const copy: Record<string, unknown> =
+      typeof next === 'object' && next !== null ? { ...(next as Record<string, unknown>) } : {};
     cursor[part] = copy;
     cursor = copy;
   }

@@ -24,7 +24,12 @@ beforeEach(async () => {
     ['Bob', 17, 'Oslo'],
     ['Cy', 52, 'Oslo'],
   ] as const) {
-    ids[name] = (await adapter.create({ collection: 'Person', data: { name, age, city, born: new Date(Date.UTC(2026 - age, 0, 1)) } })).objectId;
+    ids[name] = (
+      await adapter.create({
+        collection: 'Person',
+        data: { name, age, city, born: new Date(Date.UTC(2026 - age, 0, 1)) },
+      })
+    ).objectId;
   }
 });
 
@@ -48,11 +53,20 @@ describe('DbCollection2 (Query Records)', () => {
           type: 'DbCollection2',
           parameters: {
             collectionName: 'Person',
-            visualFilter: { combinator: 'and', rules: [{ property: 'age', operator: 'greater than', input: 'minAge' }, { property: 'city', operator: 'equal to', value: 'Oslo' }] },
+            visualFilter: {
+              combinator: 'and',
+              rules: [
+                { property: 'age', operator: 'greater than', input: 'minAge' },
+                { property: 'city', operator: 'equal to', value: 'Oslo' },
+              ],
+            },
             visualSort: [{ property: 'age', order: 'descending' }],
           },
         },
-        done('names', 'Outputs.names = Inputs.items.map((p) => p.name); Outputs.ages = Inputs.items.map((p) => p.get("age")); Outputs.Done();'),
+        done(
+          'names',
+          'Outputs.names = Inputs.items.map((p) => p.name); Outputs.ages = Inputs.items.map((p) => p.get("age")); Outputs.Done();',
+        ),
       ],
       [
         ['req', 'pm-min', 'q', 'qp-minAge'],
@@ -68,7 +82,13 @@ describe('DbCollection2 (Query Records)', () => {
       ],
       { min: 10 },
     );
-    expect(json.result).toEqual({ count: 2, isEmpty: false, first: ids['Cy'], names: ['Cy', 'Bob'], ages: [52, 17] });
+    expect(json.result).toEqual({
+      count: 2,
+      isEmpty: false,
+      first: ids['Cy'],
+      names: ['Cy', 'Bob'],
+      ages: [52, 17],
+    });
   });
 
   it('runs a JSON filter with where(), sort(), Inputs and $name values; limit, skip and total count', async () => {
@@ -80,7 +100,8 @@ describe('DbCollection2 (Query Records)', () => {
           parameters: {
             collectionName: 'Person',
             storageFilterType: 'json',
-            storageJSONFilter: '// adults only\nwhere({ age: { greaterThan: $min } });\nsort(["name"]); /* by name */',
+            storageJSONFilter:
+              '// adults only\nwhere({ age: { greaterThan: $min } });\nsort(["name"]); /* by name */',
             storageEnableLimit: true,
             storageLimit: 1,
             storageSkip: 1,
@@ -106,8 +127,21 @@ describe('DbCollection2 (Query Records)', () => {
   it('returns records as Noodl objects with Date fields as Dates (by the schema)', async () => {
     const { json } = await answer(
       [
-        { id: 'q', type: 'DbCollection2', parameters: { collectionName: 'Person', visualFilter: { combinator: 'and', rules: [{ property: 'name', operator: 'equal to', value: 'Ada' }] } } },
-        done('r', 'const p = Inputs.items[0]; Outputs.types = [p.born instanceof Date || Object.prototype.toString.call(p.born) === "[object Date]", typeof p.createdAt.getTime, p.id === p.getId()]; Outputs.Done();'),
+        {
+          id: 'q',
+          type: 'DbCollection2',
+          parameters: {
+            collectionName: 'Person',
+            visualFilter: {
+              combinator: 'and',
+              rules: [{ property: 'name', operator: 'equal to', value: 'Ada' }],
+            },
+          },
+        },
+        done(
+          'r',
+          'const p = Inputs.items[0]; Outputs.types = [p.born instanceof Date || Object.prototype.toString.call(p.born) === "[object Date]", typeof p.createdAt.getTime, p.id === p.getId()]; Outputs.Done();',
+        ),
       ],
       [
         ['q', 'items', 'r', 'in-items'],
@@ -121,7 +155,17 @@ describe('DbCollection2 (Query Records)', () => {
 
   it('pulses failure and sets error for a missing class or a bad filter', async () => {
     const { json } = await answer(
-      [{ id: 'q', type: 'DbCollection2', parameters: { collectionName: 'Person', storageFilterType: 'json', storageJSONFilter: 'where({ a: 1, b: 2 })' } }],
+      [
+        {
+          id: 'q',
+          type: 'DbCollection2',
+          parameters: {
+            collectionName: 'Person',
+            storageFilterType: 'json',
+            storageJSONFilter: 'where({ a: 1, b: 2 })',
+          },
+        },
+      ],
       [
         ['q', 'failure', 'res', 'send'],
         ['q', 'error', 'res', 'pm-error'],
@@ -164,7 +208,13 @@ describe('DbModel2 (Record)', () => {
     );
     expect(missing.json.result).toEqual({ error: 'Missing Id.' });
     const unknown = await answer(
-      [{ id: 'db', type: 'DbModel2', parameters: { collectionName: 'Person', modelId: 'nope123456' } }],
+      [
+        {
+          id: 'db',
+          type: 'DbModel2',
+          parameters: { collectionName: 'Person', modelId: 'nope123456' },
+        },
+      ],
       [
         ['req', 'receive', 'db', 'fetch'],
         ['db', 'error', 'res', 'pm-error'],
@@ -178,7 +228,13 @@ describe('DbModel2 (Record)', () => {
 describe('Create / Set / Delete Record', () => {
   it('creates a record from prop-* values on Do and outputs its id', async () => {
     const { json } = await answer(
-      [{ id: 'c', type: 'NewDbModelProperties', parameters: { collectionName: 'Person', 'prop-city': 'Paris' } }],
+      [
+        {
+          id: 'c',
+          type: 'NewDbModelProperties',
+          parameters: { collectionName: 'Person', 'prop-city': 'Paris' },
+        },
+      ],
       [
         ['req', 'pm-name', 'c', 'prop-name'],
         ['req', 'receive', 'c', 'store'],
@@ -187,7 +243,10 @@ describe('Create / Set / Delete Record', () => {
       ],
       { name: 'Dee' },
     );
-    const stored = await adapter.fetch({ collection: 'Person', objectId: String(json.result?.['id']) });
+    const stored = await adapter.fetch({
+      collection: 'Person',
+      objectId: String(json.result?.['id']),
+    });
     expect(stored).toMatchObject({ name: 'Dee', city: 'Paris' });
   });
 
@@ -205,7 +264,13 @@ describe('Create / Set / Delete Record', () => {
 
   it('saves only the specified properties (dotted names write into objects), or writes locally only', async () => {
     await answer(
-      [{ id: 's', type: 'SetDbModelProperties', parameters: { collectionName: 'Person', 'prop-age': 37, 'prop-address.city': 'Bath' } }],
+      [
+        {
+          id: 's',
+          type: 'SetDbModelProperties',
+          parameters: { collectionName: 'Person', 'prop-age': 37, 'prop-address.city': 'Bath' },
+        },
+      ],
       [
         ['req', 'pm-id', 's', 'modelId'],
         ['req', 'receive', 's', 'store'],
@@ -213,9 +278,19 @@ describe('Create / Set / Delete Record', () => {
       ],
       { id: ids['Ada'] },
     );
-    expect(await adapter.fetch({ collection: 'Person', objectId: ids['Ada']! })).toMatchObject({ name: 'Ada', age: 37, address: { city: 'Bath' } });
+    expect(await adapter.fetch({ collection: 'Person', objectId: ids['Ada']! })).toMatchObject({
+      name: 'Ada',
+      age: 37,
+      address: { city: 'Bath' },
+    });
     await answer(
-      [{ id: 's', type: 'SetDbModelProperties', parameters: { collectionName: 'Person', storeType: 'local', 'prop-age': 99 } }],
+      [
+        {
+          id: 's',
+          type: 'SetDbModelProperties',
+          parameters: { collectionName: 'Person', storeType: 'local', 'prop-age': 99 },
+        },
+      ],
       [
         ['req', 'pm-id', 's', 'modelId'],
         ['req', 'receive', 's', 'store'],
@@ -254,12 +329,28 @@ describe('Create / Set / Delete Record', () => {
 
 describe('Add / Remove Record Relation', () => {
   it('relates records loaded in the run (the target class comes from the run) and removes them again', async () => {
-    await adapter.create({ collection: 'Team', objectId: 'team000001', data: { name: 'Red', members: { __type: 'Relation', className: 'Person' } } });
+    await adapter.create({
+      collection: 'Team',
+      objectId: 'team000001',
+      data: { name: 'Red', members: { __type: 'Relation', className: 'Person' } },
+    });
     const graph = (type: string, success: string): [NodeSpec[], Wire[]] => [
       [
-        { id: 'team', type: 'DbModel2', parameters: { collectionName: 'Team', modelId: 'team000001' } },
+        {
+          id: 'team',
+          type: 'DbModel2',
+          parameters: { collectionName: 'Team', modelId: 'team000001' },
+        },
         { id: 'who', type: 'DbModel2', parameters: { collectionName: 'Person' } },
-        { id: 'rel', type, parameters: { collectionName: 'Team', relationProperty: 'members', modelId: 'team000001' } },
+        {
+          id: 'rel',
+          type,
+          parameters: {
+            collectionName: 'Team',
+            relationProperty: 'members',
+            modelId: 'team000001',
+          },
+        },
       ],
       [
         ['req', 'receive', 'team', 'fetch'],
@@ -271,10 +362,30 @@ describe('Add / Remove Record Relation', () => {
       ],
     ];
     await answer(...graph('AddDbModelRelation', 'relationAdded'), { id: ids['Ada'] });
-    const related = await adapter.query({ collection: 'Person', where: { $relatedTo: { object: { __type: 'Pointer', className: 'Team', objectId: 'team000001' }, key: 'members' } } });
+    const related = await adapter.query({
+      collection: 'Person',
+      where: {
+        $relatedTo: {
+          object: { __type: 'Pointer', className: 'Team', objectId: 'team000001' },
+          key: 'members',
+        },
+      },
+    });
     expect(related.results.map((r) => r['name'])).toEqual(['Ada']);
     await answer(...graph('RemoveDbModelRelation', 'relationRemoved'), { id: ids['Ada'] });
-    expect((await adapter.query({ collection: 'Person', where: { $relatedTo: { object: { __type: 'Pointer', className: 'Team', objectId: 'team000001' }, key: 'members' } } })).results).toEqual([]);
+    expect(
+      (
+        await adapter.query({
+          collection: 'Person',
+          where: {
+            $relatedTo: {
+              object: { __type: 'Pointer', className: 'Team', objectId: 'team000001' },
+              key: 'members',
+            },
+          },
+        })
+      ).results,
+    ).toEqual([]);
   });
 });
 
@@ -287,7 +398,13 @@ describe('FilterDBModels (Filter Records)', () => {
           id: 'f',
           type: 'FilterDBModels',
           parameters: {
-            visualFilter: { combinator: 'or', rules: [{ property: 'age', operator: 'less than or equal to', input: 'max' }, { property: 'name', operator: 'contain', value: 'c' }] },
+            visualFilter: {
+              combinator: 'or',
+              rules: [
+                { property: 'age', operator: 'less than or equal to', input: 'max' },
+                { property: 'name', operator: 'contain', value: 'c' },
+              ],
+            },
             visualSorting: [{ property: 'age', order: 'ascending' }],
           },
         },
@@ -341,7 +458,22 @@ describe('noodl.cloud.aggregate (Aggregate Records)', () => {
     expect(json.result?.['average']).toBe(35);
     expect([...(json.result?.['cities'] as string[])].sort()).toEqual(['London', 'Oslo']);
     const none = await answer(
-      [{ id: 'a', type: 'noodl.cloud.aggregate', parameters: { collectionName: 'Person', aggregates: 'm', 'aggprop-m': 'age', 'aggop-m': 'max', visualFilter: { combinator: 'and', rules: [{ property: 'age', operator: 'greater than', value: 1000 }] } } }],
+      [
+        {
+          id: 'a',
+          type: 'noodl.cloud.aggregate',
+          parameters: {
+            collectionName: 'Person',
+            aggregates: 'm',
+            'aggprop-m': 'age',
+            'aggop-m': 'max',
+            visualFilter: {
+              combinator: 'and',
+              rules: [{ property: 'age', operator: 'greater than', value: 1000 }],
+            },
+          },
+        },
+      ],
       [
         ['a', 'agg-m', 'res', 'pm-m'],
         ['a', 'fetched', 'res', 'send'],
@@ -353,7 +485,10 @@ describe('noodl.cloud.aggregate (Aggregate Records)', () => {
 
 describe('DbConfig (Config)', () => {
   it('outputs a config parameter from the config source', async () => {
-    const configured = inlineRuntime({ adapter, config: async () => ({ greeting: 'hello', limit: 3 }) });
+    const configured = inlineRuntime({
+      adapter,
+      config: async () => ({ greeting: 'hello', limit: 3 }),
+    });
     const { json } = await callGraph(
       configured,
       [{ id: 'c', type: 'DbConfig', parameters: { configKey: 'greeting' } }],
@@ -367,7 +502,16 @@ describe('DbConfig (Config)', () => {
   });
 
   it('reads the server config store layout (_Config/params json) by default', async () => {
-    await adapter.create({ collection: '_Config', objectId: 'params', data: { json: JSON.stringify({ params: { mode: 'dark', since: { __type: 'Date', iso: '2026-01-01T00:00:00.000Z' } }, masterKeyOnly: {} }) } });
+    await adapter.create({
+      collection: '_Config',
+      objectId: 'params',
+      data: {
+        json: JSON.stringify({
+          params: { mode: 'dark', since: { __type: 'Date', iso: '2026-01-01T00:00:00.000Z' } },
+          masterKeyOnly: {},
+        }),
+      },
+    });
     const fresh = inlineRuntime({ adapter });
     const { json } = await callGraph(
       fresh,

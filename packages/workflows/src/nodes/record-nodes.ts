@@ -1,11 +1,23 @@
 import { BackendError, type AggregateSpec, type StoredRecord } from '@localbackend/adapter';
 import { matches, parseWhere } from '@localbackend/query';
-import type { NodeBehavior, NodeContext, NodeDefinition, PortDefinition } from '../catalog/node-definition';
+import type {
+  NodeBehavior,
+  NodeContext,
+  NodeDefinition,
+  PortDefinition,
+} from '../catalog/node-definition';
 import { visualFilterToWhere, visualSortToTerms } from '../engine/filters';
 import { aggregateOrEmpty } from '../engine/noodl-api';
 import type { NoodlObject } from '../engine/object-scope';
 import { idOf, safeTable, serializeFields, storedToObject } from '../engine/records';
-import { ANY_PORT, SIGNAL_PORT, afterPass, autoRuns, errorMessage, splitList } from './node-helpers';
+import {
+  ANY_PORT,
+  SIGNAL_PORT,
+  afterPass,
+  autoRuns,
+  errorMessage,
+  splitList,
+} from './node-helpers';
 import { filterContextOf, nodeFilter, reportFailure, setDotted, targetId } from './record-helpers';
 
 const FAILURE_OUTPUTS: Readonly<Record<string, PortDefinition>> = {
@@ -15,9 +27,19 @@ const FAILURE_OUTPUTS: Readonly<Record<string, PortDefinition>> = {
 
 const FILTER_INPUTS: Readonly<Record<string, PortDefinition>> = {
   collectionName: { type: 'string', displayName: 'Class' },
-  storageFilterType: { type: 'enum', enum: ['simple', 'json'], displayName: 'Filter', default: 'simple' },
+  storageFilterType: {
+    type: 'enum',
+    enum: ['simple', 'json'],
+    displayName: 'Filter',
+    default: 'simple',
+  },
   visualFilter: { type: 'query-filter', displayName: 'Filter' },
-  storageJSONFilter: { type: 'string', displayName: 'JSON Filter', description: 'A script calling where({...}) and sort([...]); $name reads storageFilterValue-name' },
+  storageJSONFilter: {
+    type: 'string',
+    displayName: 'JSON Filter',
+    description:
+      'A script calling where({...}) and sort([...]); $name reads storageFilterValue-name',
+  },
 };
 
 /**
@@ -55,8 +77,18 @@ export const queryRecordsNode: NodeDefinition = {
     ...FAILURE_OUTPUTS,
   },
   dynamicPorts: [
-    { pattern: 'qp-<input>', plug: 'input', type: '*', description: 'A value used by the visual filter' },
-    { pattern: 'storageFilterValue-<name>', plug: 'input', type: '*', description: 'A value used by the JSON filter ($name)' },
+    {
+      pattern: 'qp-<input>',
+      plug: 'input',
+      type: '*',
+      description: 'A value used by the visual filter',
+    },
+    {
+      pattern: 'storageFilterValue-<name>',
+      plug: 'input',
+      type: '*',
+      description: 'A value used by the JSON filter ($name)',
+    },
   ],
   create(node): NodeBehavior {
     const settings: Record<string, unknown> = {};
@@ -73,15 +105,25 @@ export const queryRecordsNode: NodeDefinition = {
       void run
         .track(
           (async () => {
-            if (typeof className !== 'string' || className === '') throw new BackendError('INVALID_VALUE', 'No class name specified');
+            if (typeof className !== 'string' || className === '')
+              throw new BackendError('INVALID_VALUE', 'No class name specified');
             const table = await safeTable(run, className);
             const ctx = filterContextOf(node, table);
             const { where, sort: jsonSort } = nodeFilter(
               node,
-              { type: settings['storageFilterType'], visual: settings['visualFilter'], visualInputs, json: settings['storageJSONFilter'], jsonValues },
+              {
+                type: settings['storageFilterType'],
+                visual: settings['visualFilter'],
+                visualInputs,
+                json: settings['storageJSONFilter'],
+                jsonValues,
+              },
               ctx,
             );
-            const sort = settings['storageFilterType'] === 'json' ? jsonSort : visualSortToTerms(settings['visualSort']);
+            const sort =
+              settings['storageFilterType'] === 'json'
+                ? jsonSort
+                : visualSortToTerms(settings['visualSort']);
             const limitEnabled = settings['storageEnableLimit'] === true;
             const limit = Number(settings['storageLimit'] ?? 10);
             const skip = Number(settings['storageSkip'] ?? 0);
@@ -90,7 +132,12 @@ export const queryRecordsNode: NodeDefinition = {
               collection: className,
               where,
               ...(sort === undefined ? {} : { sort }),
-              ...(limitEnabled ? { limit: Number.isFinite(limit) ? limit : 10, skip: Number.isFinite(skip) ? skip : 0 } : {}),
+              ...(limitEnabled
+                ? {
+                    limit: Number.isFinite(limit) ? limit : 10,
+                    skip: Number.isFinite(skip) ? skip : 0,
+                  }
+                : {}),
               ...(count ? { count: true } : {}),
             });
             return { result, table, className, count };
@@ -99,7 +146,9 @@ export const queryRecordsNode: NodeDefinition = {
         .then(
           ({ result, table, className: cls, count }) => {
             if (mine !== sequence) return;
-            items = run.objects.newArray(result.results.map((r: StoredRecord) => storedToObject(run, cls, r, table)));
+            items = run.objects.newArray(
+              result.results.map((r: StoredRecord) => storedToObject(run, cls, r, table)),
+            );
             state.error = undefined;
             if (count) {
               total = result.count ?? items.length;
@@ -122,10 +171,12 @@ export const queryRecordsNode: NodeDefinition = {
         );
     });
     return {
-      acceptInput: (name) => (name.startsWith('qp-') || name.startsWith('storageFilterValue-') ? ANY_PORT : undefined),
+      acceptInput: (name) =>
+        name.startsWith('qp-') || name.startsWith('storageFilterValue-') ? ANY_PORT : undefined,
       setInput(name, value) {
         if (name.startsWith('qp-')) visualInputs[name.slice(3)] = value;
-        else if (name.startsWith('storageFilterValue-')) jsonValues[name.slice('storageFilterValue-'.length)] = value;
+        else if (name.startsWith('storageFilterValue-'))
+          jsonValues[name.slice('storageFilterValue-'.length)] = value;
         else settings[name] = value;
         if (autoRuns(node, 'storageFetch')) fetch();
       },
@@ -190,11 +241,17 @@ export const recordNode: NodeDefinition = {
   version: 1,
   displayName: 'Record',
   category: 'Cloud Data',
-  description: "A record's properties: bound to the run's object, or fetched from the database on Fetch.",
+  description:
+    "A record's properties: bound to the run's object, or fetched from the database on Fetch.",
   inputs: {
     collectionName: { type: 'string', displayName: 'Class' },
     modelId: { type: 'string', displayName: 'Id' },
-    idSource: { type: 'enum', enum: ['explicit', 'foreach'], displayName: 'Id Source', default: 'explicit' },
+    idSource: {
+      type: 'enum',
+      enum: ['explicit', 'foreach'],
+      displayName: 'Id Source',
+      default: 'explicit',
+    },
     fetch: { type: 'signal', displayName: 'Fetch' },
   },
   outputs: {
@@ -205,7 +262,12 @@ export const recordNode: NodeDefinition = {
   },
   dynamicPorts: [
     { pattern: 'prop-<field>', plug: 'output', type: '*', description: 'A field of the record' },
-    { pattern: 'changed-<field>', plug: 'output', type: 'signal', description: 'Pulses when the field changes' },
+    {
+      pattern: 'changed-<field>',
+      plug: 'output',
+      type: 'signal',
+      description: 'Pulses when the field changes',
+    },
   ],
   create(node): NodeBehavior {
     return boundObjectBehavior(node, { fetchesFromDatabase: true });
@@ -216,7 +278,10 @@ export const recordNode: NodeDefinition = {
  * The behaviour shared by Record (`DbModel2`) and Object (`Model2`): bind to an object of the run,
  * re-send its `prop-*` outputs and forward its changes.
  */
-function boundObjectBehavior(node: NodeContext, options: { fetchesFromDatabase: boolean; propertyInputs?: boolean }): NodeBehavior {
+function boundObjectBehavior(
+  node: NodeContext,
+  options: { fetchesFromDatabase: boolean; propertyInputs?: boolean },
+): NodeBehavior {
   const target = recordTarget(node);
   const state = { error: undefined as string | undefined };
   const props = new Set<string>();
@@ -246,7 +311,8 @@ function boundObjectBehavior(node: NodeContext, options: { fetchesFromDatabase: 
   };
   const writeProps = afterPass(node, () => {
     if (bound === undefined) return;
-    for (const [name, value] of pendingWrites) if (bound.get(name) !== value) bound.set(name, value);
+    for (const [name, value] of pendingWrites)
+      if (bound.get(name) !== value) bound.set(name, value);
     pendingWrites.clear();
   });
   const fetch = (): void => {
@@ -271,9 +337,15 @@ function boundObjectBehavior(node: NodeContext, options: { fetchesFromDatabase: 
     run
       .track(
         (async () => {
-          if (className === undefined) throw new BackendError('INVALID_VALUE', 'No class name specified');
+          if (className === undefined)
+            throw new BackendError('INVALID_VALUE', 'No class name specified');
           const table = await safeTable(run, className);
-          return storedToObject(run, className, await run.adapter.fetch({ collection: className, objectId: id }), table);
+          return storedToObject(
+            run,
+            className,
+            await run.adapter.fetch({ collection: className, objectId: id }),
+            table,
+          );
         })(),
       )
       .then(
@@ -320,7 +392,8 @@ function boundObjectBehavior(node: NodeContext, options: { fetchesFromDatabase: 
         return;
       }
       target.settings[name] = value;
-      if ((name === 'modelId' || name === 'idSource') && !node.isInputConnected('fetch')) bindAtOnce();
+      if ((name === 'modelId' || name === 'idSource') && !node.isInputConnected('fetch'))
+        bindAtOnce();
     },
     signal(name) {
       if (name === 'fetch') fetch();
@@ -342,13 +415,20 @@ function boundObjectBehavior(node: NodeContext, options: { fetchesFromDatabase: 
  */
 function storeAction(
   node: NodeContext,
-  act: (ctx: { settings: Record<string, unknown>; props: Map<string, unknown>; target: ReturnType<typeof recordTarget>; state: { error: string | undefined; id: string | undefined } }) => Promise<void>,
+  act: (ctx: {
+    settings: Record<string, unknown>;
+    props: Map<string, unknown>;
+    target: ReturnType<typeof recordTarget>;
+    state: { error: string | undefined; id: string | undefined };
+  }) => Promise<void>,
 ): NodeBehavior {
   const target = recordTarget(node);
   const props = new Map<string, unknown>();
   const state = { error: undefined as string | undefined, id: undefined as string | undefined };
   const run = afterPass(node, () => {
-    node.run.track(act({ settings: target.settings, props, target, state })).catch((error: unknown) => reportFailure(node, state, error));
+    node.run
+      .track(act({ settings: target.settings, props, target, state }))
+      .catch((error: unknown) => reportFailure(node, state, error));
   });
   return {
     acceptInput(name) {
@@ -373,12 +453,21 @@ function storeAction(
 const STORE_INPUTS: Readonly<Record<string, PortDefinition>> = {
   collectionName: { type: 'string', displayName: 'Class' },
   modelId: { type: 'string', displayName: 'Id' },
-  idSource: { type: 'enum', enum: ['explicit', 'foreach'], displayName: 'Id Source', default: 'explicit' },
+  idSource: {
+    type: 'enum',
+    enum: ['explicit', 'foreach'],
+    displayName: 'Id Source',
+    default: 'explicit',
+  },
   store: { type: 'signal', displayName: 'Do' },
 };
 
 const ACL_INPUTS: Readonly<Record<string, PortDefinition>> = {
-  accessControl: { type: 'array', displayName: 'Access Control', description: 'Accepted for compatibility; localbackend does not enforce ACLs' },
+  accessControl: {
+    type: 'array',
+    displayName: 'Access Control',
+    description: 'Accepted for compatibility; localbackend does not enforce ACLs',
+  },
 };
 
 /**
@@ -402,19 +491,35 @@ export const createRecordNode: NodeDefinition = {
     store: { type: 'signal', displayName: 'Do' },
     ...ACL_INPUTS,
   },
-  outputs: { id: { type: 'string', displayName: 'Id' }, created: { type: 'signal', displayName: 'Success' }, ...FAILURE_OUTPUTS },
-  dynamicPorts: [{ pattern: 'prop-<field>', plug: 'input', type: '*', description: 'A field value of the new record' }],
+  outputs: {
+    id: { type: 'string', displayName: 'Id' },
+    created: { type: 'signal', displayName: 'Success' },
+    ...FAILURE_OUTPUTS,
+  },
+  dynamicPorts: [
+    {
+      pattern: 'prop-<field>',
+      plug: 'input',
+      type: '*',
+      description: 'A field value of the new record',
+    },
+  ],
   create(node) {
     return storeAction(node, async ({ settings, props, state }) => {
       const run = node.run;
       const className = settings['collectionName'];
-      if (typeof className !== 'string' || className === '') throw new BackendError('INVALID_VALUE', 'No class name specified');
+      if (typeof className !== 'string' || className === '')
+        throw new BackendError('INVALID_VALUE', 'No class name specified');
       const fields: Record<string, unknown> = {};
       const source = idOf(settings['sourceObjectId']);
-      if (source !== undefined && run.objects.exists(source)) Object.assign(fields, run.objects.get(source).data);
+      if (source !== undefined && run.objects.exists(source))
+        Object.assign(fields, run.objects.get(source).data);
       for (const [name, value] of props) fields[name] = value;
       const table = await safeTable(run, className);
-      const stored = await run.adapter.create({ collection: className, data: serializeFields(run, fields, table) });
+      const stored = await run.adapter.create({
+        collection: className,
+        data: serializeFields(run, fields, table),
+      });
       storedToObject(run, className, stored, table);
       state.id = stored.objectId;
       state.error = undefined;
@@ -439,15 +544,36 @@ export const setRecordNode: NodeDefinition = {
   version: 1,
   displayName: 'Set Record Properties',
   category: 'Cloud Data',
-  description: "Writes property values into a record and saves it on Do.",
+  description: 'Writes property values into a record and saves it on Do.',
   inputs: {
     ...STORE_INPUTS,
-    storeProperties: { type: 'enum', enum: ['specified', 'all'], displayName: 'Properties to store', default: 'specified' },
-    storeType: { type: 'enum', enum: ['cloud', 'local'], displayName: 'Store to', default: 'cloud' },
+    storeProperties: {
+      type: 'enum',
+      enum: ['specified', 'all'],
+      displayName: 'Properties to store',
+      default: 'specified',
+    },
+    storeType: {
+      type: 'enum',
+      enum: ['cloud', 'local'],
+      displayName: 'Store to',
+      default: 'cloud',
+    },
     ...ACL_INPUTS,
   },
-  outputs: { id: { type: 'string', displayName: 'Id' }, stored: { type: 'signal', displayName: 'Success' }, ...FAILURE_OUTPUTS },
-  dynamicPorts: [{ pattern: 'prop-<field>', plug: 'input', type: '*', description: 'A field value to write (dotted names write into objects)' }],
+  outputs: {
+    id: { type: 'string', displayName: 'Id' },
+    stored: { type: 'signal', displayName: 'Success' },
+    ...FAILURE_OUTPUTS,
+  },
+  dynamicPorts: [
+    {
+      pattern: 'prop-<field>',
+      plug: 'input',
+      type: '*',
+      description: 'A field value to write (dotted names write into objects)',
+    },
+  ],
   create(node) {
     return storeAction(node, async ({ settings, props, target, state }) => {
       const run = node.run;
@@ -462,15 +588,21 @@ export const setRecordNode: NodeDefinition = {
         return;
       }
       const className = target.className();
-      if (className === undefined) throw new BackendError('INVALID_VALUE', 'No class name specified');
+      if (className === undefined)
+        throw new BackendError('INVALID_VALUE', 'No class name specified');
       const table = await safeTable(run, className);
       const fields: Record<string, unknown> = {};
       if (settings['storeProperties'] === 'all') Object.assign(fields, object.data);
-      else for (const name of props.keys()) {
-        const head = name.split('.')[0]!;
-        fields[head] = object.get(head);
-      }
-      const stored = await run.adapter.save({ collection: className, objectId: id, data: serializeFields(run, fields, table) });
+      else
+        for (const name of props.keys()) {
+          const head = name.split('.')[0]!;
+          fields[head] = object.get(head);
+        }
+      const stored = await run.adapter.save({
+        collection: className,
+        objectId: id,
+        data: serializeFields(run, fields, table),
+      });
       object.set('updatedAt', stored.updatedAt);
       state.error = undefined;
       node.sendSignal('stored');
@@ -493,14 +625,19 @@ export const deleteRecordNode: NodeDefinition = {
   category: 'Cloud Data',
   description: 'Deletes a record on Do.',
   inputs: STORE_INPUTS,
-  outputs: { id: { type: 'string', displayName: 'Id' }, deleted: { type: 'signal', displayName: 'Success' }, ...FAILURE_OUTPUTS },
+  outputs: {
+    id: { type: 'string', displayName: 'Id' },
+    deleted: { type: 'signal', displayName: 'Success' },
+    ...FAILURE_OUTPUTS,
+  },
   create(node) {
     return storeAction(node, async ({ target, state }) => {
       const run = node.run;
       const id = target.id();
       if (id === undefined) throw new BackendError('INVALID_VALUE', 'Missing Record Id');
       const className = target.className();
-      if (className === undefined) throw new BackendError('INVALID_VALUE', 'No class name specified');
+      if (className === undefined)
+        throw new BackendError('INVALID_VALUE', 'No class name specified');
       await run.adapter.delete({ collection: className, objectId: id });
       state.id = id;
       state.error = undefined;
@@ -524,20 +661,33 @@ function relationNode(kind: 'add' | 'remove'): NodeDefinition {
       relationProperty: { type: 'string', displayName: 'Relation' },
       targetId: { type: 'string', displayName: 'Target Record Id' },
     },
-    outputs: { id: { type: 'string', displayName: 'Id' }, [success]: { type: 'signal', displayName: 'Success' }, ...FAILURE_OUTPUTS },
+    outputs: {
+      id: { type: 'string', displayName: 'Id' },
+      [success]: { type: 'signal', displayName: 'Success' },
+      ...FAILURE_OUTPUTS,
+    },
     create(node) {
       return storeAction(node, async ({ settings, target, state }) => {
         const run = node.run;
         const id = target.id();
         if (id === undefined) throw new BackendError('INVALID_VALUE', 'Missing Record Id');
         const targetRecord = idOf(settings['targetId']);
-        if (targetRecord === undefined) throw new BackendError('INVALID_VALUE', 'Missing target record id');
+        if (targetRecord === undefined)
+          throw new BackendError('INVALID_VALUE', 'Missing target record id');
         const key = settings['relationProperty'];
-        if (typeof key !== 'string' || key === '') throw new BackendError('INVALID_VALUE', 'Missing relation property');
+        if (typeof key !== 'string' || key === '')
+          throw new BackendError('INVALID_VALUE', 'Missing relation property');
         const className = target.className();
-        if (className === undefined) throw new BackendError('INVALID_VALUE', 'No class name specified');
+        if (className === undefined)
+          throw new BackendError('INVALID_VALUE', 'No class name specified');
         const targetClass = run.objects.classOf(targetRecord);
-        const options = { collection: className, objectId: id, key, targetObjectId: targetRecord, ...(targetClass === undefined ? {} : { targetClass }) };
+        const options = {
+          collection: className,
+          objectId: id,
+          key,
+          targetObjectId: targetRecord,
+          ...(targetClass === undefined ? {} : { targetClass }),
+        };
         if (kind === 'add') await run.adapter.addRelation(options);
         else await run.adapter.removeRelation(options);
         state.id = id;
@@ -576,7 +726,8 @@ function plainRecord(run: NodeContext['run'], value: unknown): Record<string, un
   }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const out: Record<string, unknown> = { createdAt: '', updatedAt: '' };
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) out[key] = plainValue(run, v);
+    for (const [key, v] of Object.entries(value as Record<string, unknown>))
+      out[key] = plainValue(run, v);
     if (out['objectId'] === undefined && typeof out['id'] === 'string') out['objectId'] = out['id'];
     return out;
   }
@@ -621,7 +772,14 @@ export const filterRecordsNode: NodeDefinition = {
     count: { type: 'number', displayName: 'Count' },
     modified: { type: 'signal', displayName: 'Filtered' },
   },
-  dynamicPorts: [{ pattern: 'fp-<input>', plug: 'input', type: '*', description: 'A value used by the visual filter' }],
+  dynamicPorts: [
+    {
+      pattern: 'fp-<input>',
+      plug: 'input',
+      type: '*',
+      description: 'A value used by the visual filter',
+    },
+  ],
   create(node): NodeBehavior {
     const settings: Record<string, unknown> = {};
     const inputs: Record<string, unknown> = {};
@@ -634,12 +792,19 @@ export const filterRecordsNode: NodeDefinition = {
       } else {
         let matched: unknown[];
         try {
-          const where = visualFilterToWhere(settings['visualFilter'], inputs, filterContextOf(node, undefined));
+          const where = visualFilterToWhere(
+            settings['visualFilter'],
+            inputs,
+            filterContextOf(node, undefined),
+          );
           const node_ = where === undefined ? undefined : parseWhere(where);
-          matched = node_ === undefined ? [...source] : source.filter((item) => {
-            const record = plainRecord(run, item);
-            return record !== undefined && matches(record, node_);
-          });
+          matched =
+            node_ === undefined
+              ? [...source]
+              : source.filter((item) => {
+                  const record = plainRecord(run, item);
+                  return record !== undefined && matches(record, node_);
+                });
         } catch (error) {
           node.log('warn', `Filter Records: ${errorMessage(error)}`);
           matched = [];
@@ -678,10 +843,19 @@ export const filterRecordsNode: NodeDefinition = {
   },
 };
 
-function compareBy(run: NodeContext['run'], terms: readonly string[]): (a: unknown, b: unknown) => number {
-  const keys = terms.map((t) => (t.startsWith('-') ? { field: t.slice(1), dir: -1 } : { field: t, dir: 1 }));
+function compareBy(
+  run: NodeContext['run'],
+  terms: readonly string[],
+): (a: unknown, b: unknown) => number {
+  const keys = terms.map((t) =>
+    t.startsWith('-') ? { field: t.slice(1), dir: -1 } : { field: t, dir: 1 },
+  );
   const read = (item: unknown, field: string): unknown => {
-    const value = run.objects.isObject(item) ? (field === 'objectId' || field === 'id' ? item.id : item.get(field)) : (item as Record<string, unknown> | null)?.[field];
+    const value = run.objects.isObject(item)
+      ? field === 'objectId' || field === 'id'
+        ? item.id
+        : item.get(field)
+      : (item as Record<string, unknown> | null)?.[field];
     return value instanceof Date ? value.getTime() : value;
   };
   return (a, b) => {
@@ -711,19 +885,49 @@ export const aggregateNode: NodeDefinition = {
   version: 1,
   displayName: 'Aggregate Records',
   category: 'Cloud Data',
-  description: 'Computes aggregates (min, max, sum, avg, distinct) over the records that match a filter.',
+  description:
+    'Computes aggregates (min, max, sum, avg, distinct) over the records that match a filter.',
   inputs: {
     ...FILTER_INPUTS,
-    aggregates: { type: 'string', displayName: 'Aggregates', description: 'Comma-separated aggregate names' },
+    aggregates: {
+      type: 'string',
+      displayName: 'Aggregates',
+      description: 'Comma-separated aggregate names',
+    },
     storageFetch: { type: 'signal', displayName: 'Do' },
   },
   outputs: { fetched: { type: 'signal', displayName: 'Success' }, ...FAILURE_OUTPUTS },
   dynamicPorts: [
-    { pattern: 'aggprop-<aggregate>', plug: 'input', type: 'string', description: 'The field of an aggregate' },
-    { pattern: 'aggop-<aggregate>', plug: 'input', type: 'enum', description: 'min | max | sum | avg | distinct' },
-    { pattern: 'agg-<aggregate>', plug: 'output', type: '*', description: 'The value of an aggregate' },
-    { pattern: 'qp-<input>', plug: 'input', type: '*', description: 'A value used by the visual filter' },
-    { pattern: 'storageFilterValue-<name>', plug: 'input', type: '*', description: 'A value used by the JSON filter ($name)' },
+    {
+      pattern: 'aggprop-<aggregate>',
+      plug: 'input',
+      type: 'string',
+      description: 'The field of an aggregate',
+    },
+    {
+      pattern: 'aggop-<aggregate>',
+      plug: 'input',
+      type: 'enum',
+      description: 'min | max | sum | avg | distinct',
+    },
+    {
+      pattern: 'agg-<aggregate>',
+      plug: 'output',
+      type: '*',
+      description: 'The value of an aggregate',
+    },
+    {
+      pattern: 'qp-<input>',
+      plug: 'input',
+      type: '*',
+      description: 'A value used by the visual filter',
+    },
+    {
+      pattern: 'storageFilterValue-<name>',
+      plug: 'input',
+      type: '*',
+      description: 'A value used by the JSON filter ($name)',
+    },
   ],
   create(node): NodeBehavior {
     const settings: Record<string, unknown> = {};
@@ -741,7 +945,8 @@ export const aggregateNode: NodeDefinition = {
         .track(
           (async () => {
             const className = settings['collectionName'];
-            if (typeof className !== 'string' || className === '') throw new BackendError('INVALID_VALUE', 'No class name specified');
+            if (typeof className !== 'string' || className === '')
+              throw new BackendError('INVALID_VALUE', 'No class name specified');
             const table = await safeTable(run, className);
             const aggregates: Record<string, AggregateSpec> = {};
             for (const name of splitList(settings['aggregates'])) {
@@ -751,12 +956,23 @@ export const aggregateNode: NodeDefinition = {
                 continue;
               }
               const column = table?.columns.find((c) => c.name === field);
-              if (table !== undefined && column === undefined && field !== 'createdAt' && field !== 'updatedAt') {
+              if (
+                table !== undefined &&
+                column === undefined &&
+                field !== 'createdAt' &&
+                field !== 'updatedAt'
+              ) {
                 node.log('warn', `aggregate ${name}: ${className} has no field ${field}; skipped`);
                 continue;
               }
               const op = ops.get(name) ?? (column?.type === 'String' ? 'distinct' : 'avg');
-              if (op !== 'min' && op !== 'max' && op !== 'sum' && op !== 'avg' && op !== 'distinct') {
+              if (
+                op !== 'min' &&
+                op !== 'max' &&
+                op !== 'sum' &&
+                op !== 'avg' &&
+                op !== 'distinct'
+              ) {
                 node.log('warn', `aggregate ${name}: unknown operation ${String(op)}; skipped`);
                 continue;
               }
@@ -764,7 +980,13 @@ export const aggregateNode: NodeDefinition = {
             }
             const { where } = nodeFilter(
               node,
-              { type: settings['storageFilterType'], visual: settings['visualFilter'], visualInputs, json: settings['storageJSONFilter'], jsonValues },
+              {
+                type: settings['storageFilterType'],
+                visual: settings['visualFilter'],
+                visualInputs,
+                json: settings['storageJSONFilter'],
+                jsonValues,
+              },
               filterContextOf(node, table),
             );
             if (Object.keys(aggregates).length === 0) return {};
@@ -776,7 +998,8 @@ export const aggregateNode: NodeDefinition = {
             if (mine !== sequence) return;
             values = result;
             state.error = undefined;
-            for (const name of splitList(settings['aggregates'])) node.flagOutputDirty(`agg-${name}`);
+            for (const name of splitList(settings['aggregates']))
+              node.flagOutputDirty(`agg-${name}`);
             node.sendSignal('fetched');
           },
           (error: unknown) => {
@@ -787,13 +1010,15 @@ export const aggregateNode: NodeDefinition = {
     return {
       acceptInput(name) {
         if (name.startsWith('qp-') || name.startsWith('storageFilterValue-')) return ANY_PORT;
-        if (name.startsWith('aggprop-') || name.startsWith('aggop-') || name.startsWith('aggtype-')) return { type: 'string' };
+        if (name.startsWith('aggprop-') || name.startsWith('aggop-') || name.startsWith('aggtype-'))
+          return { type: 'string' };
         return undefined;
       },
       acceptOutput: (name) => (name.startsWith('agg-') ? ANY_PORT : undefined),
       setInput(name, value) {
         if (name.startsWith('qp-')) visualInputs[name.slice(3)] = value;
-        else if (name.startsWith('storageFilterValue-')) jsonValues[name.slice('storageFilterValue-'.length)] = value;
+        else if (name.startsWith('storageFilterValue-'))
+          jsonValues[name.slice('storageFilterValue-'.length)] = value;
         else if (name.startsWith('aggprop-')) fields.set(name.slice(8), value);
         else if (name.startsWith('aggop-')) ops.set(name.slice(6), value);
         else if (name.startsWith('aggtype-')) return;
@@ -829,7 +1054,11 @@ export const configNode: NodeDefinition = {
   description: 'Outputs a config parameter.',
   inputs: {
     configKey: { type: 'string', displayName: 'Parameter' },
-    useDevValue: { type: 'boolean', displayName: 'Use dev value', description: 'Ignored by localbackend' },
+    useDevValue: {
+      type: 'boolean',
+      displayName: 'Use dev value',
+      description: 'Ignored by localbackend',
+    },
     devValue: { type: '*', displayName: 'Dev value', description: 'Ignored by localbackend' },
   },
   outputs: { value: { type: '*', displayName: 'Value' } },

@@ -21,7 +21,12 @@ function readBody(req: IncomingMessage): Promise<string> {
 beforeAll(async () => {
   server = createServer((req, res) => {
     void readBody(req).then((body) => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', body, type: req.headers['content-type'] });
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        body,
+        type: req.headers['content-type'],
+      });
       if (req.url?.startsWith('/fail')) {
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"broken"}');
       } else if (req.url?.startsWith('/text')) {
@@ -29,7 +34,9 @@ beforeAll(async () => {
       } else if (req.url?.startsWith('/slow')) {
         setTimeout(() => res.writeHead(200).end('late'), 2_000);
       } else {
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ echo: req.url, got: body }));
+        res
+          .writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+          .end(JSON.stringify({ echo: req.url, got: body }));
       }
     });
   });
@@ -85,7 +92,10 @@ describe('REST2 (REST)', () => {
   });
 
   it('gives text responses to the response script as text', async () => {
-    const [nodes, wires] = rest({ resource: `${base}/text`, responseScript: 'Outputs.result = Response.content;' });
+    const [nodes, wires] = rest({
+      resource: `${base}/text`,
+      responseScript: 'Outputs.result = Response.content;',
+    });
     const { json } = await callGraph(runtime, nodes, wires);
     expect(json.result).toEqual({ result: 'plain words' });
   });
@@ -114,7 +124,14 @@ describe('REST2 (REST)', () => {
       runtime,
       [
         { id: 'r', type: 'REST2', parameters: { resource: `${base}/slow` } },
-        { id: 'f', type: 'JavaScriptFunction', parameters: { functionScript: 'await new Promise((r) => setTimeout(r, 50)); Outputs.Cancel();' }, ports: [{ name: 'out-Cancel', plug: 'output', type: 'signal' }] },
+        {
+          id: 'f',
+          type: 'JavaScriptFunction',
+          parameters: {
+            functionScript: 'await new Promise((r) => setTimeout(r, 50)); Outputs.Cancel();',
+          },
+          ports: [{ name: 'out-Cancel', plug: 'output', type: 'signal' }],
+        },
       ],
       [
         ['req', 'receive', 'r', 'fetch'],

@@ -23,8 +23,17 @@ export const restNode: NodeDefinition = {
   category: 'Cloud Functions',
   description: 'Sends an HTTP request and exposes the response through a script.',
   inputs: {
-    resource: { type: 'string', displayName: 'Resource', description: 'URL; {key} is replaced by input in-key (as is, not encoded)' },
-    method: { type: 'enum', enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], displayName: 'Method', default: 'GET' },
+    resource: {
+      type: 'string',
+      displayName: 'Resource',
+      description: 'URL; {key} is replaced by input in-key (as is, not encoded)',
+    },
+    method: {
+      type: 'enum',
+      enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      displayName: 'Method',
+      default: 'GET',
+    },
     requestScript: { type: 'string', displayName: 'Request' },
     responseScript: { type: 'string', displayName: 'Response' },
     fetch: { type: 'signal', displayName: 'Fetch' },
@@ -36,7 +45,12 @@ export const restNode: NodeDefinition = {
     canceled: { type: 'signal', displayName: 'Canceled' },
   },
   dynamicPorts: [
-    { pattern: 'in-<name>', plug: 'input', type: '*', description: 'A script input (also fills {name} in the resource)' },
+    {
+      pattern: 'in-<name>',
+      plug: 'input',
+      type: '*',
+      description: 'A script input (also fills {name} in the resource)',
+    },
     { pattern: 'out-<name>', plug: 'output', type: '*', description: 'A script output' },
   ],
   create(node): NodeBehavior {
@@ -47,11 +61,15 @@ export const restNode: NodeDefinition = {
       ...signalOutputsOf(node.parameters['requestScript']),
       ...signalOutputsOf(node.parameters['responseScript']),
     ]);
-    const isSignal = (name: string) => signals.has(name) || savedPortType(node, `out-${name}`) === 'signal';
+    const isSignal = (name: string) =>
+      signals.has(name) || savedPortType(node, `out-${name}`) === 'signal';
     const outputs = scriptOutputs(node, isSignal);
     let controller: AbortController | undefined;
 
-    const script = (name: 'requestScript' | 'responseScript', params: readonly string[]): SandboxFunction | undefined => {
+    const script = (
+      name: 'requestScript' | 'responseScript',
+      params: readonly string[],
+    ): SandboxFunction | undefined => {
       const text = settings[name];
       if (typeof text !== 'string' || text.trim() === '') return undefined;
       return node.run.sandbox.compile(text, params, `REST ${name} ${node.id}`);
@@ -63,15 +81,28 @@ export const restNode: NodeDefinition = {
       for (const [key, value] of Object.entries(inputs)) {
         resource = resource.split(`{${key}}`).join(String(value ?? ''));
       }
-      const method = typeof settings['method'] === 'string' && METHODS.has(settings['method'].toUpperCase()) ? settings['method'].toUpperCase() : 'GET';
-      const request: { resource: string; method: string; headers: Record<string, string>; parameters: Record<string, unknown>; content?: unknown } = {
+      const method =
+        typeof settings['method'] === 'string' && METHODS.has(settings['method'].toUpperCase())
+          ? settings['method'].toUpperCase()
+          : 'GET';
+      const request: {
+        resource: string;
+        method: string;
+        headers: Record<string, string>;
+        parameters: Record<string, unknown>;
+        content?: unknown;
+      } = {
         resource,
         method,
         headers: {},
         parameters: {},
       };
       try {
-        script('requestScript', ['Inputs', 'Outputs', 'Request'])?.call(self, [inputs, outputs, request]);
+        script('requestScript', ['Inputs', 'Outputs', 'Request'])?.call(self, [
+          inputs,
+          outputs,
+          request,
+        ]);
       } catch (error) {
         node.log('error', `REST request script failed: ${errorMessage(error)}`);
         node.sendSignal('failure');
@@ -85,12 +116,15 @@ export const restNode: NodeDefinition = {
         node.sendSignal('failure');
         return;
       }
-      for (const [key, value] of Object.entries(request.parameters ?? {})) url.searchParams.append(key, String(value));
+      for (const [key, value] of Object.entries(request.parameters ?? {}))
+        url.searchParams.append(key, String(value));
       const headers: Record<string, string> = { ...request.headers };
       let body: string | undefined;
       if (request.content !== undefined) {
-        body = typeof request.content === 'string' ? request.content : JSON.stringify(request.content);
-        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+        body =
+          typeof request.content === 'string' ? request.content : JSON.stringify(request.content);
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+          headers['Content-Type'] = 'application/json';
       }
       controller?.abort();
       const mine = new AbortController();
@@ -100,7 +134,12 @@ export const restNode: NodeDefinition = {
       run
         .track(
           (async () => {
-            const response = await fetch(url, { method: request.method, headers, ...(body === undefined ? {} : { body }), signal: mine.signal });
+            const response = await fetch(url, {
+              method: request.method,
+              headers,
+              ...(body === undefined ? {} : { body }),
+              signal: mine.signal,
+            });
             const type = response.headers.get('content-type') ?? '';
             const text = await response.text();
             let content: unknown = text;
@@ -119,7 +158,11 @@ export const restNode: NodeDefinition = {
             run.signal.removeEventListener('abort', onRunEnd);
             if (controller === mine) controller = undefined;
             try {
-              script('responseScript', ['Inputs', 'Outputs', 'Response'])?.call(self, [inputs, outputs, { status, content, request }]);
+              script('responseScript', ['Inputs', 'Outputs', 'Response'])?.call(self, [
+                inputs,
+                outputs,
+                { status, content, request },
+              ]);
             } catch (error) {
               node.log('error', `REST response script failed: ${errorMessage(error)}`);
               node.sendSignal('failure');
@@ -142,7 +185,12 @@ export const restNode: NodeDefinition = {
 
     return {
       acceptInput: (name) => (name.startsWith('in-') ? ANY_PORT : undefined),
-      acceptOutput: (name) => (name.startsWith('out-') ? (isSignal(name.slice(4)) ? { type: 'signal' } : ANY_PORT) : undefined),
+      acceptOutput: (name) =>
+        name.startsWith('out-')
+          ? isSignal(name.slice(4))
+            ? { type: 'signal' }
+            : ANY_PORT
+          : undefined,
       setInput(name, value) {
         if (name.startsWith('in-')) inputs[name.slice(3)] = value;
         else settings[name] = value;
@@ -151,7 +199,8 @@ export const restNode: NodeDefinition = {
         if (name === 'fetch') send();
         else if (name === 'cancel') controller?.abort();
       },
-      getOutput: (name) => (name.startsWith('out-') && !isSignal(name.slice(4)) ? outputs[name.slice(4)] : undefined),
+      getOutput: (name) =>
+        name.startsWith('out-') && !isSignal(name.slice(4)) ? outputs[name.slice(4)] : undefined,
     };
   },
 };

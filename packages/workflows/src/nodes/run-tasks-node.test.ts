@@ -15,7 +15,15 @@ afterAll(async () => {
 const template: ComponentSpec = {
   name: '/#__cloud__/Tasks/Process',
   nodes: [
-    { id: 'in', type: 'Component Inputs', ports: [{ name: 'Do', plug: 'output', type: 'signal' }, { name: 'Id', plug: 'output', type: 'string' }, { name: 'label', plug: 'output', type: 'string' }] },
+    {
+      id: 'in',
+      type: 'Component Inputs',
+      ports: [
+        { name: 'Do', plug: 'output', type: 'signal' },
+        { name: 'Id', plug: 'output', type: 'string' },
+        { name: 'label', plug: 'output', type: 'string' },
+      ],
+    },
     {
       id: 'f',
       type: 'JavaScriptFunction',
@@ -23,10 +31,20 @@ const template: ComponentSpec = {
         functionScript:
           'const log = Noodl.Objects.Request; log.active = (log.active || 0) + 1; log.peak = Math.max(log.peak || 0, log.active); await new Promise((r) => setTimeout(r, 2)); log.seen = [...(log.seen || []), Inputs.label + ":" + Inputs.id]; log.active--; if (Inputs.fail) Outputs.Failure(); else Outputs.Success();',
       },
-      ports: [{ name: 'out-Success', plug: 'output', type: 'signal' }, { name: 'out-Failure', plug: 'output', type: 'signal' }],
+      ports: [
+        { name: 'out-Success', plug: 'output', type: 'signal' },
+        { name: 'out-Failure', plug: 'output', type: 'signal' },
+      ],
     },
     { id: 'item', type: 'Model2', parameters: { idSource: 'foreach' } },
-    { id: 'out', type: 'Component Outputs', ports: [{ name: 'Success', plug: 'input', type: 'signal' }, { name: 'Failure', plug: 'input', type: 'signal' }] },
+    {
+      id: 'out',
+      type: 'Component Outputs',
+      ports: [
+        { name: 'Success', plug: 'input', type: 'signal' },
+        { name: 'Failure', plug: 'input', type: 'signal' },
+      ],
+    },
   ],
   wires: [
     ['in', 'Do', 'f', 'run'],
@@ -43,11 +61,23 @@ function main(name: string, runTasks: NodeSpec['parameters']): ComponentSpec {
     name: `/#__cloud__/${name}`,
     nodes: [
       { id: 'req', type: 'noodl.cloud.request', parameters: { allowNoAuth: true } },
-      { id: 'tasks', type: 'RunTasks', parameters: { taskTemplate: '/#__cloud__/Tasks/Process', ...runTasks } },
+      {
+        id: 'tasks',
+        type: 'RunTasks',
+        parameters: { taskTemplate: '/#__cloud__/Tasks/Process', ...runTasks },
+      },
       { id: 'ok', type: 'Counter' },
       { id: 'ko', type: 'Counter' },
       { id: 'ab', type: 'Counter' },
-      { id: 'report', type: 'JavaScriptFunction', parameters: { functionScript: 'const l = Noodl.Objects.Request; Outputs.r = { seen: [...(l.seen || [])].sort(), peak: l.peak || 0, ok: Inputs.ok, ko: Inputs.ko, aborted: Inputs.ab }; Outputs.Done();' }, ports: [{ name: 'out-Done', plug: 'output', type: 'signal' }] },
+      {
+        id: 'report',
+        type: 'JavaScriptFunction',
+        parameters: {
+          functionScript:
+            'const l = Noodl.Objects.Request; Outputs.r = { seen: [...(l.seen || [])].sort(), peak: l.peak || 0, ok: Inputs.ok, ko: Inputs.ko, aborted: Inputs.ab }; Outputs.Done();',
+        },
+        ports: [{ name: 'out-Done', plug: 'output', type: 'signal' }],
+      },
       { id: 'res', type: 'noodl.cloud.response' },
     ],
     wires: [
@@ -74,11 +104,23 @@ async function call(name: string, items: unknown[]): Promise<Record<string, unkn
 
 describe('RunTasks (Run Tasks)', () => {
   beforeAll(() => {
-    runtime.load(project(main('all', { maxRunningTasks: 2 }), main('stop', { maxRunningTasks: 1, stopOnFailure: true }), template), { source: 'tasks' });
+    runtime.load(
+      project(
+        main('all', { maxRunningTasks: 2 }),
+        main('stop', { maxRunningTasks: 1, stopOnFailure: true }),
+        template,
+      ),
+      { source: 'tasks' },
+    );
   });
 
   it('runs the template once per item with Id and same-named inputs set, at most maxRunningTasks at once, then success and done', async () => {
-    const items = [{ id: 'a1', label: 'A' }, { id: 'b2', label: 'B' }, { id: 'c3', label: 'C' }, { label: 'D' }];
+    const items = [
+      { id: 'a1', label: 'A' },
+      { id: 'b2', label: 'B' },
+      { id: 'c3', label: 'C' },
+      { label: 'D' },
+    ];
     const r = await call('all', items);
     expect((r['seen'] as string[]).slice(0, 3)).toEqual(['A:a1', 'B:b2', 'C:c3']);
     expect(r['seen']).toHaveLength(4);
@@ -87,7 +129,10 @@ describe('RunTasks (Run Tasks)', () => {
   });
 
   it('pulses failure then done when a task fails', async () => {
-    const r = await call('all', [{ id: 'x', label: 'X', fail: true }, { id: 'y', label: 'Y' }]);
+    const r = await call('all', [
+      { id: 'x', label: 'X', fail: true },
+      { id: 'y', label: 'Y' },
+    ]);
     expect(r).toMatchObject({ ok: 0, ko: 1, seen: ['X:x', 'Y:y'] });
   });
 
@@ -96,7 +141,11 @@ describe('RunTasks (Run Tasks)', () => {
   });
 
   it('with stopOnFailure starts no task after the first failure, then pulses failure and aborted once', async () => {
-    const r = await call('stop', [{ id: 'p', label: 'P' }, { id: 'q', label: 'Q', fail: true }, { id: 'r', label: 'R' }]);
+    const r = await call('stop', [
+      { id: 'p', label: 'P' },
+      { id: 'q', label: 'Q', fail: true },
+      { id: 'r', label: 'R' },
+    ]);
     expect(r).toMatchObject({ ko: 1, aborted: 1, seen: ['P:p', 'Q:q'] });
   });
 });

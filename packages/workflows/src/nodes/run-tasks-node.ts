@@ -54,7 +54,12 @@ export const runTasksNode: NodeDefinition = {
       if (objects.isObject(item)) return item;
       if (typeof item === 'object' && item !== null) {
         const fields = item as Record<string, unknown>;
-        const id = typeof fields['id'] === 'string' ? fields['id'] : typeof fields['objectId'] === 'string' ? fields['objectId'] : undefined;
+        const id =
+          typeof fields['id'] === 'string'
+            ? fields['id']
+            : typeof fields['objectId'] === 'string'
+              ? fields['objectId']
+              : undefined;
         const object = objects.get(id);
         for (const [key, value] of Object.entries(fields)) if (key !== 'id') object.set(key, value);
         return object;
@@ -70,7 +75,11 @@ export const runTasksNode: NodeDefinition = {
       node.sendSignal('done');
     };
 
-    const completed = (mine: number, handle: ComponentHandle | undefined, success: boolean): void => {
+    const completed = (
+      mine: number,
+      handle: ComponentHandle | undefined,
+      success: boolean,
+    ): void => {
       if (mine !== batch) return;
       if (handle !== undefined) {
         live.delete(handle);
@@ -122,7 +131,10 @@ export const runTasksNode: NodeDefinition = {
           },
         });
       } catch (error) {
-        node.log('error', `task template ${JSON.stringify(template)} could not be created: ${errorMessage(error)}`);
+        node.log(
+          'error',
+          `task template ${JSON.stringify(template)} could not be created: ${errorMessage(error)}`,
+        );
         completed(mine, undefined, false);
         return;
       }
@@ -137,13 +149,16 @@ export const runTasksNode: NodeDefinition = {
     };
 
     const startNext = (mine: number): void => {
-      while (state === 'running' && running < maxRunning && queue.length > 0) startTask(mine, queue.shift());
+      while (state === 'running' && running < maxRunning && queue.length > 0)
+        startTask(mine, queue.shift());
     };
 
     return {
       setInput(name, value) {
-        if (name === 'taskTemplate') template = typeof value === 'string' && value !== '' ? value : undefined;
-        else if (name === 'maxRunningTasks') maxRunning = Math.max(1, Math.floor(Number(value)) || 10);
+        if (name === 'taskTemplate')
+          template = typeof value === 'string' && value !== '' ? value : undefined;
+        else if (name === 'maxRunningTasks')
+          maxRunning = Math.max(1, Math.floor(Number(value)) || 10);
         else if (name === 'stopOnFailure') stopOnFailure = value === true;
         else if (name === 'items') items = (toArray(value) ?? []).filter((item) => Boolean(item));
       },

@@ -27,7 +27,11 @@ export const scheduleTriggerNode: NodeDefinition = {
   inputs: {
     cron: { type: 'string', displayName: 'Cron Expression', default: '0 * * * *' },
     enabled: { type: 'boolean', displayName: 'Enabled', default: true },
-    timezone: { type: 'string', displayName: 'Time Zone', description: 'IANA name, e.g. Europe/Oslo; the server time zone when empty' },
+    timezone: {
+      type: 'string',
+      displayName: 'Time Zone',
+      description: 'IANA name, e.g. Europe/Oslo; the server time zone when empty',
+    },
   },
   outputs: {
     triggered: { type: 'signal', displayName: 'Triggered' },
@@ -61,10 +65,16 @@ export const dbChangeTriggerNode: NodeDefinition = {
   version: 1,
   displayName: 'Database Change Trigger',
   category: 'Triggers',
-  description: 'Runs the workflow after every committed change of a collection (never for rolled-back work).',
+  description:
+    'Runs the workflow after every committed change of a collection (never for rolled-back work).',
   inputs: {
     collection: { type: 'string', displayName: 'Collection' },
-    events: { type: 'enum', enum: ['all', 'create', 'save', 'delete'], displayName: 'Events', default: 'all' },
+    events: {
+      type: 'enum',
+      enum: ['all', 'create', 'save', 'delete'],
+      displayName: 'Events',
+      default: 'all',
+    },
   },
   outputs: {
     triggered: { type: 'signal', displayName: 'Triggered' },
@@ -94,7 +104,8 @@ export const dbChangeTriggerNode: NodeDefinition = {
         if (start.previous !== undefined) {
           // The previous state is a detached copy: it must not become the record's object.
           const copy = node.run.objects.get();
-          for (const [key, value] of Object.entries(start.previous)) if (key !== 'objectId') copy.set(key, value, { silent: true });
+          for (const [key, value] of Object.entries(start.previous))
+            if (key !== 'objectId') copy.set(key, value, { silent: true });
           copy.set('objectId', start.previous['objectId'], { silent: true });
           previous = copy;
         }
@@ -128,7 +139,12 @@ export const webhookTriggerNode: NodeDefinition = {
     'Runs the workflow when its path is called over HTTP. A secret, when set, must arrive in the X-Webhook-Secret header or the secret query parameter.',
   inputs: {
     path: { type: 'string', displayName: 'Path', description: 'Defaults to the workflow name' },
-    method: { type: 'enum', enum: ['POST', 'GET', 'PUT', 'PATCH', 'DELETE', 'ANY'], displayName: 'Method', default: 'POST' },
+    method: {
+      type: 'enum',
+      enum: ['POST', 'GET', 'PUT', 'PATCH', 'DELETE', 'ANY'],
+      displayName: 'Method',
+      default: 'POST',
+    },
     secret: { type: 'string', displayName: 'Secret' },
   },
   outputs: {

@@ -1,4 +1,9 @@
-import { BackendError, isErrorCode, type BackendErrorDetails, type ErrorCode } from '@localbackend/adapter';
+import {
+  BackendError,
+  isErrorCode,
+  type BackendErrorDetails,
+  type ErrorCode,
+} from '@localbackend/adapter';
 import type { RunOutcome, RunSpec } from '../engine/run-types';
 import type { WorkflowModel } from '../model/workflow-model';
 
@@ -41,7 +46,13 @@ export type ToWorker =
 export type FromWorker =
   | { readonly t: 'ready'; readonly nodeTypes: readonly string[] }
   | { readonly t: 'initError'; readonly message: string }
-  | { readonly t: 'call'; readonly slot: number; readonly cid: number; readonly method: CallMethod; readonly args: readonly unknown[] }
+  | {
+      readonly t: 'call';
+      readonly slot: number;
+      readonly cid: number;
+      readonly method: CallMethod;
+      readonly args: readonly unknown[];
+    }
   | { readonly t: 'done'; readonly slot: number; readonly outcome: RunOutcome };
 
 /** Adapter methods a worker may call on the main thread's adapter. */
@@ -61,13 +72,26 @@ export const ADAPTER_METHODS = [
 ] as const;
 
 /** Host services a worker may call on the main thread. */
-export const SERVICE_METHODS = ['schema', 'config', 'resolveSession', 'logIn', 'impersonate'] as const;
+export const SERVICE_METHODS = [
+  'schema',
+  'config',
+  'resolveSession',
+  'logIn',
+  'impersonate',
+] as const;
 
 /** Anything a worker may call. */
 export type CallMethod = (typeof ADAPTER_METHODS)[number] | (typeof SERVICE_METHODS)[number];
 
 /** Adapter methods that write. */
-export const WRITE_METHODS: ReadonlySet<string> = new Set(['create', 'save', 'increment', 'delete', 'addRelation', 'removeRelation']);
+export const WRITE_METHODS: ReadonlySet<string> = new Set([
+  'create',
+  'save',
+  'increment',
+  'delete',
+  'addRelation',
+  'removeRelation',
+]);
 
 /** A `BackendError` as it crosses threads. */
 export interface WireError {
@@ -88,7 +112,11 @@ export function toWireError(error: unknown): WireError {
   if (BackendError.is(error)) {
     return error.details === undefined
       ? { code: error.code, message: error.message }
-      : { code: error.code, message: error.message, details: JSON.parse(JSON.stringify(error.details)) as BackendErrorDetails };
+      : {
+          code: error.code,
+          message: error.message,
+          details: JSON.parse(JSON.stringify(error.details)) as BackendErrorDetails,
+        };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'INTERNAL', message };
@@ -104,5 +132,9 @@ export function toWireError(error: unknown): WireError {
  */
 export function fromWireError(error: WireError): BackendError {
   const code: ErrorCode = isErrorCode(error.code) ? error.code : 'INTERNAL';
-  return new BackendError(code, error.message, error.details === undefined ? {} : { details: error.details });
+  return new BackendError(
+    code,
+    error.message,
+    error.details === undefined ? {} : { details: error.details },
+  );
 }

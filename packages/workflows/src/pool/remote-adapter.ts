@@ -56,7 +56,10 @@ export function remoteAdapter(call: RemoteCall): CloudStoreAdapter {
     deleteColumn: unsupported('deleteColumn()'),
     deleteTable: unsupported('deleteTable()'),
     on: () => {
-      throw new BackendError('UNSUPPORTED', 'change listeners are not available to workflows; use a dbChange trigger');
+      throw new BackendError(
+        'UNSUPPORTED',
+        'change listeners are not available to workflows; use a dbChange trigger',
+      );
     },
     off: () => {},
   };

@@ -42,7 +42,9 @@ function findEsbuild(from: string): string {
       }
     }
   }
-  throw new Error('the workflow worker must be built (pnpm --filter @localbackend/workflows build) or esbuild must be installed to run it from sources');
+  throw new Error(
+    'the workflow worker must be built (pnpm --filter @localbackend/workflows build) or esbuild must be installed to run it from sources',
+  );
 }
 
 function findTsconfig(start: string): string | undefined {
@@ -58,7 +60,9 @@ function findTsconfig(start: string): string | undefined {
 }
 
 async function buildFromSources(entry: string): Promise<URL> {
-  const esbuild = (await import(pathToFileURL(findEsbuild(entry)).href)) as EsbuildLike & { default?: EsbuildLike };
+  const esbuild = (await import(pathToFileURL(findEsbuild(entry)).href)) as EsbuildLike & {
+    default?: EsbuildLike;
+  };
   const api = typeof esbuild.build === 'function' ? esbuild : esbuild.default!;
   const tsconfig = findTsconfig(entry);
   const result = await api.build({
@@ -74,7 +78,10 @@ async function buildFromSources(entry: string): Promise<URL> {
   });
   const text = result.outputFiles?.[0]?.text;
   if (text === undefined) throw new Error('esbuild produced no worker bundle');
-  const file = join(tmpdir(), `localbackend-workflows-worker-${process.pid}-${Date.now().toString(36)}.mjs`);
+  const file = join(
+    tmpdir(),
+    `localbackend-workflows-worker-${process.pid}-${Date.now().toString(36)}.mjs`,
+  );
   writeFileSync(file, text);
   process.once('exit', () => {
     try {

@@ -38,7 +38,10 @@ process.on('unhandledRejection', () => {});
 const post = (message: FromWorker): void => port.postMessage(message);
 
 let nextCall = 0;
-const calls = new Map<number, { slot: number; resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+const calls = new Map<
+  number,
+  { slot: number; resolve: (value: unknown) => void; reject: (error: unknown) => void }
+>();
 const cancels = new Map<number, AbortController>();
 
 // The schema is reused while the main thread's version is unchanged; config for configCacheMs.
@@ -58,7 +61,8 @@ function schemaFor(slot: number, version: number): Promise<SchemaDefinition> {
 }
 
 function configFor(slot: number): Promise<Readonly<Record<string, unknown>>> {
-  if (configCache !== undefined && Date.now() - configCache.at < init.configCacheMs) return configCache.value;
+  if (configCache !== undefined && Date.now() - configCache.at < init.configCacheMs)
+    return configCache.value;
   const value = call(slot, 'config', []) as Promise<Readonly<Record<string, unknown>>>;
   configCache = { at: Date.now(), value };
   value.catch(() => {
@@ -89,8 +93,12 @@ function call(slot: number, method: CallMethod, args: readonly unknown[]): Promi
 async function main(): Promise<void> {
   const catalog = new NodeCatalog(builtInNodes);
   for (const specifier of init.nodeModules) {
-    const url = specifier.startsWith('file:') || /^[a-z]+:/i.test(specifier) ? specifier : pathToFileURL(specifier).href;
-    for (const definition of await loadNodeModule(url)) catalog.register(definition, { replace: true });
+    const url =
+      specifier.startsWith('file:') || /^[a-z]+:/i.test(specifier)
+        ? specifier
+        : pathToFileURL(specifier).href;
+    for (const definition of await loadNodeModule(url))
+      catalog.register(definition, { replace: true });
   }
   const engine = new Engine(catalog, { scriptTimeoutMs: init.scriptTimeoutMs });
 
@@ -128,28 +136,39 @@ async function main(): Promise<void> {
           adapter: remoteAdapter((method, args) => call(slot, method, args)),
           schema: () => schemaFor(slot, message.schemaVersion),
           config: () => configFor(slot),
-          resolveSession: (token) => call(slot, 'resolveSession', [token]) as Promise<SessionUser | undefined>,
-          logIn: (username, password) => call(slot, 'logIn', [username, password]) as Promise<SessionUser>,
-          impersonate: (username, options) => call(slot, 'impersonate', [username, options]) as Promise<SessionUser>,
+          resolveSession: (token) =>
+            call(slot, 'resolveSession', [token]) as Promise<SessionUser | undefined>,
+          logIn: (username, password) =>
+            call(slot, 'logIn', [username, password]) as Promise<SessionUser>,
+          impersonate: (username, options) =>
+            call(slot, 'impersonate', [username, options]) as Promise<SessionUser>,
         };
         const enter = (): void => {
           Atomics.store(beat, CURRENT_RUN_SLOT, slot);
         };
         enter();
         engine
-          .execute(message.gen, message.docKey, message.spec, services, { enter, cancel: controller.signal })
+          .execute(message.gen, message.docKey, message.spec, services, {
+            enter,
+            cancel: controller.signal,
+          })
           .then(
             (outcome) => post({ t: 'done', slot, outcome }),
             (error: unknown) =>
               post({
                 t: 'done',
                 slot,
-                outcome: { status: 'error', error: toWireError(error) as { code: 'INTERNAL'; message: string }, logs: [] },
+                outcome: {
+                  status: 'error',
+                  error: toWireError(error) as { code: 'INTERNAL'; message: string },
+                  logs: [],
+                },
               }),
           )
           .finally(() => {
             cancels.delete(slot);
-            if (Atomics.load(beat, CURRENT_RUN_SLOT) === slot) Atomics.store(beat, CURRENT_RUN_SLOT, 0);
+            if (Atomics.load(beat, CURRENT_RUN_SLOT) === slot)
+              Atomics.store(beat, CURRENT_RUN_SLOT, 0);
           });
         return;
       }

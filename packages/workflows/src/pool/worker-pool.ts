@@ -208,14 +208,23 @@ export class WorkerPool {
   }
 
   /** Runs one run on the least busy worker. Never rejects: failures are error outcomes. */
-  async dispatch(slot: number, gen: number, docKey: string, spec: RunSpec, schemaVersion = 0): Promise<RunOutcome> {
-    try {
-      await this.start();
-    } catch (error) {
-      return errorOutcome(
-        'UNAVAILABLE',
-        `the workflow workers could not start: ${(error as Error).message}`,
-      );
+  async dispatch(
+    slot: number,
+    gen: number,
+    docKey: string,
+    spec: RunSpec,
+    schemaVersion = 0,
+  ): Promise<RunOutcome> {
+    if (!this.#ready) {
+      try {
+        await this.start();
+        this.#ready = this.#workers.length >= this.#options.size;
+      } catch (error) {
+        return errorOutcome(
+          'UNAVAILABLE',
+          `the workflow workers could not start: ${(error as Error).message}`,
+        );
+      }
     }
     const ready = this.#workers.filter((w) => w.alive);
     if (ready.length === 0) {

@@ -1,5 +1,12 @@
 import type { LogEntry } from '../engine/run-types';
-import { materializeRun, type RunFilter, type RunLogRecord, type RunRecord, type RunStore, type RunWrite } from './run-store';
+import {
+  materializeRun,
+  type RunFilter,
+  type RunLogRecord,
+  type RunRecord,
+  type RunStore,
+  type RunWrite,
+} from './run-store';
 
 /**
  * Options of {@link RunRecorder}.
@@ -137,14 +144,21 @@ export class RunRecorder {
     const stored = await this.#store.list(filter);
     if ((filter.skip ?? 0) > 0) return stored;
     const running = [...this.#running.values()]
-      .filter((r) => (filter.workflow === undefined || r.workflow === filter.workflow) && (filter.status === undefined || filter.status === 'running') && (filter.trigger === undefined || r.trigger === filter.trigger))
+      .filter(
+        (r) =>
+          (filter.workflow === undefined || r.workflow === filter.workflow) &&
+          (filter.status === undefined || filter.status === 'running') &&
+          (filter.trigger === undefined || r.trigger === filter.trigger),
+      )
       .sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))
       .map(materializeRun);
     return [...running, ...stored].slice(0, filter.limit ?? 100);
   }
 
   /** One run with its log lines, or `undefined`. */
-  async get(id: string): Promise<(RunRecord & { readonly logs: readonly RunLogRecord[] }) | undefined> {
+  async get(
+    id: string,
+  ): Promise<(RunRecord & { readonly logs: readonly RunLogRecord[] }) | undefined> {
     const running = this.#running.get(id);
     if (running !== undefined) return { ...materializeRun(running), logs: [] };
     await this.flush();

@@ -90,7 +90,11 @@ function parseText(text: string | undefined): unknown {
 export function materializeRun(write: RunWrite): RunRecord {
   const { input: inputText, output: outputText, ...rest } = write;
   let input = parseText(inputText);
-  if (typeof input === 'object' && input !== null && typeof (input as { body?: unknown }).body === 'string') {
+  if (
+    typeof input === 'object' &&
+    input !== null &&
+    typeof (input as { body?: unknown }).body === 'string'
+  ) {
     const body = (input as { body: string }).body;
     input = { ...(input as Record<string, unknown>), body: body === '' ? '' : parseText(body) };
   }
@@ -205,7 +209,11 @@ function toLog(stored: StoredRecord): RunLogRecord {
 function clampLimit(limit: number | undefined): number {
   if (limit === undefined) return 100;
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new BackendError('INVALID_VALUE', `limit: expected a positive integer, got ${String(limit)}`, { details: { path: 'limit' } });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `limit: expected a positive integer, got ${String(limit)}`,
+      { details: { path: 'limit' } },
+    );
   }
   return Math.min(limit, 1_000);
 }
@@ -213,7 +221,11 @@ function clampLimit(limit: number | undefined): number {
 function clampSkip(skip: number | undefined): number {
   if (skip === undefined) return 0;
   if (!Number.isInteger(skip) || skip < 0) {
-    throw new BackendError('INVALID_VALUE', `skip: expected a non-negative integer, got ${String(skip)}`, { details: { path: 'skip' } });
+    throw new BackendError(
+      'INVALID_VALUE',
+      `skip: expected a non-negative integer, got ${String(skip)}`,
+      { details: { path: 'skip' } },
+    );
   }
   return skip;
 }
@@ -274,7 +286,10 @@ export class AdapterRunStore implements RunStore {
       ] as const;
       for (const table of tables) {
         try {
-          await this.adapter.createTable({ name: table.name, columns: table.columns.map((c) => ({ ...c })) });
+          await this.adapter.createTable({
+            name: table.name,
+            columns: table.columns.map((c) => ({ ...c })),
+          });
         } catch {
           // The table exists (perhaps with other columns): make sure the indexed columns are indexed.
           for (const column of table.columns) {
@@ -357,14 +372,25 @@ export class AdapterRunStore implements RunStore {
     try {
       return toRecord(await this.adapter.fetch({ collection: RUN_COLLECTION, objectId: id }));
     } catch (error) {
-      if (BackendError.is(error) && (error.code === 'NOT_FOUND' || error.code === 'TABLE_NOT_FOUND' || error.code === 'INVALID_OBJECT_ID')) return undefined;
+      if (
+        BackendError.is(error) &&
+        (error.code === 'NOT_FOUND' ||
+          error.code === 'TABLE_NOT_FOUND' ||
+          error.code === 'INVALID_OBJECT_ID')
+      )
+        return undefined;
       throw error;
     }
   }
 
   async logs(runId: string): Promise<RunLogRecord[]> {
     try {
-      const { results } = await this.adapter.query({ collection: LOG_COLLECTION, where: { run: runId }, sort: 'seq', limit: 1_000 });
+      const { results } = await this.adapter.query({
+        collection: LOG_COLLECTION,
+        where: { run: runId },
+        sort: 'seq',
+        limit: 1_000,
+      });
       return results.map(toLog);
     } catch (error) {
       if (BackendError.is(error) && error.code === 'TABLE_NOT_FOUND') return [];
@@ -392,12 +418,18 @@ export class AdapterRunStore implements RunStore {
       const ids = old.map((r) => r.objectId);
       let logs: StoredRecord[] = [];
       try {
-        ({ results: logs } = await this.adapter.query({ collection: LOG_COLLECTION, where: { run: { $in: ids } }, limit: 1_000_000, select: ['run'] }));
+        ({ results: logs } = await this.adapter.query({
+          collection: LOG_COLLECTION,
+          where: { run: { $in: ids } },
+          limit: 1_000_000,
+          select: ['run'],
+        }));
       } catch (error) {
         if (!(BackendError.is(error) && error.code === 'TABLE_NOT_FOUND')) throw error;
       }
       const work = async (tx: CloudStoreAdapter): Promise<void> => {
-        for (const log of logs) await tx.delete({ collection: LOG_COLLECTION, objectId: log.objectId });
+        for (const log of logs)
+          await tx.delete({ collection: LOG_COLLECTION, objectId: log.objectId });
         for (const id of ids) await tx.delete({ collection: RUN_COLLECTION, objectId: id });
       };
       if (this.adapter.capabilities.transactions) await this.adapter.transaction(work);
@@ -434,8 +466,15 @@ export class MemoryRunStore implements RunStore {
     const limit = clampLimit(filter.limit);
     const skip = clampSkip(filter.skip);
     const all = [...this.#runs.values()]
-      .filter((r) => (filter.workflow === undefined || r.workflow === filter.workflow) && (filter.status === undefined || r.status === filter.status) && (filter.trigger === undefined || r.trigger === filter.trigger))
-      .sort((a, b) => (a.startedAt === b.startedAt ? (a.id < b.id ? 1 : -1) : a.startedAt < b.startedAt ? 1 : -1));
+      .filter(
+        (r) =>
+          (filter.workflow === undefined || r.workflow === filter.workflow) &&
+          (filter.status === undefined || r.status === filter.status) &&
+          (filter.trigger === undefined || r.trigger === filter.trigger),
+      )
+      .sort((a, b) =>
+        a.startedAt === b.startedAt ? (a.id < b.id ? 1 : -1) : a.startedAt < b.startedAt ? 1 : -1,
+      );
     return Promise.resolve(all.slice(skip, skip + limit).map(materializeRun));
   }
 

@@ -21,7 +21,10 @@ export interface EngineServices {
   config(): Promise<Readonly<Record<string, unknown>>>;
   resolveSession(token: string): Promise<SessionUser | undefined>;
   logIn(username: string, password: string): Promise<SessionUser>;
-  impersonate(username: string, options: { installationId?: string; duration?: number }): Promise<SessionUser>;
+  impersonate(
+    username: string,
+    options: { installationId?: string; duration?: number },
+  ): Promise<SessionUser>;
 }
 
 interface Generation {
@@ -52,7 +55,9 @@ export class Engine {
     readonly catalog: NodeCatalog,
     options: { readonly scriptTimeoutMs?: number } = {},
   ) {
-    this.sandbox = new ScriptSandbox(options.scriptTimeoutMs === undefined ? {} : { timeoutMs: options.scriptTimeoutMs });
+    this.sandbox = new ScriptSandbox(
+      options.scriptTimeoutMs === undefined ? {} : { timeoutMs: options.scriptTimeoutMs },
+    );
   }
 
   /** Adds a document version under a unique key. */
@@ -71,7 +76,8 @@ export class Engine {
   setGeneration(id: number, docKeys: readonly string[]): void {
     const index = new Map<string, ComponentModel>();
     for (const key of docKeys) {
-      for (const [name, component] of this.#docIndex.get(key) ?? []) if (!index.has(name)) index.set(name, component);
+      for (const [name, component] of this.#docIndex.get(key) ?? [])
+        if (!index.has(name)) index.set(name, component);
     }
     this.#generations.set(id, { docKeys, index });
   }

@@ -25,7 +25,10 @@ export interface UserService {
   /** Verifies a password and returns the user with a `sessionToken`. */
   logIn?(username: string, password: string): Promise<SessionUser>;
   /** Returns the user with a (new or reused) `sessionToken`. */
-  impersonate?(username: string, options: { installationId?: string; duration?: number }): Promise<SessionUser>;
+  impersonate?(
+    username: string,
+    options: { installationId?: string; duration?: number },
+  ): Promise<SessionUser>;
 }
 
 /**
@@ -38,7 +41,12 @@ export interface UserService {
  */
 export type ConfigSource = () => Promise<Readonly<Record<string, unknown>>>;
 
-const HIDDEN_USER_FIELDS = new Set(['password', '_hashed_password', 'authData', '_password_history']);
+const HIDDEN_USER_FIELDS = new Set([
+  'password',
+  '_hashed_password',
+  'authData',
+  '_password_history',
+]);
 
 /**
  * The default {@link UserService}: sessions and users through the adapter, Parse's layout.
@@ -54,17 +62,27 @@ export function adapterUserService(adapter: CloudStoreAdapter): UserService {
   return {
     async resolveSession(token) {
       try {
-        const { results } = await adapter.query({ collection: '_Session', where: { sessionToken: token }, limit: 1 });
+        const { results } = await adapter.query({
+          collection: '_Session',
+          where: { sessionToken: token },
+          limit: 1,
+        });
         const session = results[0];
         if (session === undefined) return undefined;
         const expiresAt = session['expiresAt'];
         if (typeof expiresAt === 'string' && Date.parse(expiresAt) < Date.now()) return undefined;
         const userRef = session['user'];
-        const userId = typeof userRef === 'string' ? userRef : typeof userRef === 'object' && userRef !== null ? (userRef as { objectId?: unknown }).objectId : undefined;
+        const userId =
+          typeof userRef === 'string'
+            ? userRef
+            : typeof userRef === 'object' && userRef !== null
+              ? (userRef as { objectId?: unknown }).objectId
+              : undefined;
         if (typeof userId !== 'string') return undefined;
         const user = await adapter.fetch({ collection: '_User', objectId: userId });
         const out: Record<string, unknown> = { sessionToken: token };
-        for (const [key, value] of Object.entries(user)) if (!HIDDEN_USER_FIELDS.has(key)) out[key] = value;
+        for (const [key, value] of Object.entries(user))
+          if (!HIDDEN_USER_FIELDS.has(key)) out[key] = value;
         return out as SessionUser;
       } catch {
         return undefined;
@@ -91,7 +109,17 @@ export function adapterConfigSource(adapter: CloudStoreAdapter): ConfigSource {
     try {
       record = await adapter.fetch({ collection: '_Config', objectId: 'params' });
     } catch (error) {
-      if (BackendError.is(error) && ['NOT_FOUND', 'TABLE_NOT_FOUND', 'INVALID_COLLECTION_NAME', 'UNAVAILABLE', 'FORBIDDEN', 'UNSUPPORTED'].includes(error.code)) {
+      if (
+        BackendError.is(error) &&
+        [
+          'NOT_FOUND',
+          'TABLE_NOT_FOUND',
+          'INVALID_COLLECTION_NAME',
+          'UNAVAILABLE',
+          'FORBIDDEN',
+          'UNSUPPORTED',
+        ].includes(error.code)
+      ) {
         return {};
       }
       throw error;
@@ -99,7 +127,10 @@ export function adapterConfigSource(adapter: CloudStoreAdapter): ConfigSource {
     const json = record['json'];
     if (typeof json !== 'string') return {};
     const parsed = JSON.parse(json) as { params?: unknown };
-    const params = typeof parsed.params === 'object' && parsed.params !== null ? (parsed.params as Record<string, unknown>) : {};
+    const params =
+      typeof parsed.params === 'object' && parsed.params !== null
+        ? (parsed.params as Record<string, unknown>)
+        : {};
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(params)) {
       try {
@@ -136,7 +167,8 @@ export class CachedValue<T> {
 
   /** The cached value, reloading it when older than the TTL. */
   get(): Promise<T> {
-    if (this.#value !== undefined && Date.now() - this.#fetchedAt < this.ttlMs) return Promise.resolve(this.#value);
+    if (this.#value !== undefined && Date.now() - this.#fetchedAt < this.ttlMs)
+      return Promise.resolve(this.#value);
     if (this.#inflight !== undefined) return this.#inflight;
     const generation = this.#generation;
     const inflight = this.load().then(

@@ -34,7 +34,10 @@ export interface Generation {
   readonly id: number;
   /** Newest first (a newer document wins on a name clash). */
   readonly docs: readonly LoadedDocument[];
-  readonly functions: ReadonlyMap<string, { readonly doc: LoadedDocument; readonly entry: WorkflowEntry }>;
+  readonly functions: ReadonlyMap<
+    string,
+    { readonly doc: LoadedDocument; readonly entry: WorkflowEntry }
+  >;
 }
 
 /** Receives the documents and generations that become live or dead (the engine or the pool). */
@@ -142,7 +145,10 @@ export class WorkflowRegistry {
       for (const entry of doc.model.functions) {
         const existing = functions.get(entry.name);
         // Newer documents win; within a name, cloud functions win over local workflows.
-        if (existing === undefined || (existing.doc === doc && existing.entry.kind === 'local' && entry.kind === 'cloud')) {
+        if (
+          existing === undefined ||
+          (existing.doc === doc && existing.entry.kind === 'local' && entry.kind === 'cloud')
+        ) {
           functions.set(entry.name, { doc, entry });
         }
       }
@@ -153,7 +159,10 @@ export class WorkflowRegistry {
 
   #advance(): void {
     const next = this.#makeGeneration();
-    this.#sink.setGeneration(next.id, next.docs.map((d) => d.key));
+    this.#sink.setGeneration(
+      next.id,
+      next.docs.map((d) => d.key),
+    );
     this.#live.set(next.id, next);
     this.#current = next;
     this.#collect();

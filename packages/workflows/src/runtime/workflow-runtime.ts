@@ -86,7 +86,9 @@ export interface WorkflowRuntimeOptions {
   /** How long config parameters are cached, in ms (default 1 000). */
   readonly configCacheMs?: number;
   /** Execution records; `false` keeps none. */
-  readonly records?: false | { readonly store?: RunStore; readonly retention?: number; readonly flushIntervalMs?: number };
+  readonly records?:
+    | false
+    | { readonly store?: RunStore; readonly retention?: number; readonly flushIntervalMs?: number };
   /** Lowest level kept in run logs (default `info`). */
   readonly logLevel?: LogLevel;
   /** Most log lines kept per run (default 500). */
@@ -210,7 +212,12 @@ export interface WorkflowRuntimeEvents {
   /** A document was unloaded. */
   readonly unload: { readonly source: string };
   /** A file could not be loaded, a trigger failed, records could not be written... */
-  readonly error: { readonly reason: string; readonly path?: string; readonly source?: string; readonly error: BackendError };
+  readonly error: {
+    readonly reason: string;
+    readonly path?: string;
+    readonly source?: string;
+    readonly error: BackendError;
+  };
   /** A run ended. */
   readonly run: RunRecord;
   /** A worker thread was terminated and replaced, or failed to start. */
@@ -220,7 +227,15 @@ export interface WorkflowRuntimeEvents {
 type Listener<T> = (event: T) => void;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-const REDACTED_HEADERS = new Set(['x-parse-session-token', 'x-parse-master-key', 'authorization', 'cookie', 'x-webhook-secret', 'x-parse-rest-api-key', 'x-parse-javascript-key']);
+const REDACTED_HEADERS = new Set([
+  'x-parse-session-token',
+  'x-parse-master-key',
+  'authorization',
+  'cookie',
+  'x-webhook-secret',
+  'x-parse-rest-api-key',
+  'x-parse-javascript-key',
+]);
 const MAX_RECORDED_CHARS = 64 * 1024;
 
 function normalizeHeaders(headers: RunRequest['headers']): Record<string, string> {
@@ -236,7 +251,8 @@ function normalizeHeaders(headers: RunRequest['headers']): Record<string, string
 function bodyText(body: unknown): string {
   if (body === undefined || body === null) return '{}';
   if (typeof body === 'string') return body;
-  if (typeof body === 'object' && (body instanceof Uint8Array || Buffer.isBuffer(body))) return Buffer.from(body).toString('utf8');
+  if (typeof body === 'object' && (body instanceof Uint8Array || Buffer.isBuffer(body)))
+    return Buffer.from(body).toString('utf8');
   try {
     return JSON.stringify(body) ?? '{}';
   } catch {
@@ -253,24 +269,33 @@ function recordJson(value: unknown): string {
     return '{"unserialisable":true}';
   }
   if (text === undefined) return 'null';
-  return text.length <= MAX_RECORDED_CHARS ? text : JSON.stringify({ truncated: true, preview: text.slice(0, 2_000), length: text.length });
+  return text.length <= MAX_RECORDED_CHARS
+    ? text
+    : JSON.stringify({ truncated: true, preview: text.slice(0, 2_000), length: text.length });
 }
 
 /** A body (JSON text) for an execution record, replaced by a preview when it is too large. */
 function recordBody(text: string): string {
-  return text.length <= MAX_RECORDED_CHARS ? text : JSON.stringify({ truncated: true, preview: text.slice(0, 2_000), length: text.length });
+  return text.length <= MAX_RECORDED_CHARS
+    ? text
+    : JSON.stringify({ truncated: true, preview: text.slice(0, 2_000), length: text.length });
 }
 
 function redact(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) out[name] = REDACTED_HEADERS.has(name) ? '[redacted]' : value;
+  for (const [name, value] of Object.entries(headers))
+    out[name] = REDACTED_HEADERS.has(name) ? '[redacted]' : value;
   return out;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new BackendError('INVALID_CONFIG', `${name}: expected a positive number, got ${String(value)}`, { details: { path: name } });
+    throw new BackendError(
+      'INVALID_CONFIG',
+      `${name}: expected a positive number, got ${String(value)}`,
+      { details: { path: name } },
+    );
   }
   return value;
 }
@@ -282,7 +307,9 @@ function sameSecret(given: string | undefined, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'content-type': 'application/json; charset=utf-8' });
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json; charset=utf-8',
+});
 
 /**
  * Runs Noodl visual workflows as backend logic: cloud functions (`run`), webhooks, schedules and
@@ -328,13 +355,18 @@ export class WorkflowRuntime {
     this.#adapter = options.adapter ?? noAdapter;
     this.#isolation = options.isolation ?? 'worker';
     if (this.#isolation !== 'worker' && this.#isolation !== 'none') {
-      throw new BackendError('INVALID_CONFIG', `isolation: expected "worker" or "none", got ${JSON.stringify(this.#isolation)}`);
+      throw new BackendError(
+        'INVALID_CONFIG',
+        `isolation: expected "worker" or "none", got ${JSON.stringify(this.#isolation)}`,
+      );
     }
     this.#timeoutMs = positive('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS);
     this.#scriptTimeoutMs = positive('scriptTimeoutMs', options.scriptTimeoutMs, 5_000);
     this.#stallTimeoutMs = positive('stallTimeoutMs', options.stallTimeoutMs, 10_000);
     const maxMemoryMb = positive('maxMemoryMb', options.maxMemoryMb, 256);
-    const workers = Math.floor(positive('workers', options.workers, availableParallelism() > 1 ? 2 : 1));
+    const workers = Math.floor(
+      positive('workers', options.workers, availableParallelism() > 1 ? 2 : 1),
+    );
     this.#logLevel = options.logLevel ?? 'info';
     this.#maxLogLines = Math.floor(positive('maxLogLines', options.maxLogLines, 500));
     this.#users = options.users ?? adapterUserService(this.#adapter);
@@ -369,17 +401,31 @@ export class WorkflowRuntime {
     this.#triggers = new TriggerManager(
       this.#adapter,
       (spec, start) => this.#fire(spec, start),
-      (reason, spec) => this.#emit('error', { reason, source: spec.workflow, error: new BackendError('INTERNAL', reason) }),
+      (reason, spec) =>
+        this.#emit('error', {
+          reason,
+          source: spec.workflow,
+          error: new BackendError('INTERNAL', reason),
+        }),
       { concurrency: options.triggerConcurrency ?? 8 },
     );
     if (options.records !== false) {
-      const store = options.records?.store ?? (options.adapter === undefined ? new MemoryRunStore() : new AdapterRunStore(this.#adapter));
+      const store =
+        options.records?.store ??
+        (options.adapter === undefined ? new MemoryRunStore() : new AdapterRunStore(this.#adapter));
       this.#recorder = new RunRecorder(store, {
-        ...(options.records?.retention === undefined ? {} : { retention: options.records.retention }),
-        ...(options.records?.flushIntervalMs === undefined ? {} : { flushIntervalMs: options.records.flushIntervalMs }),
+        ...(options.records?.retention === undefined
+          ? {}
+          : { retention: options.records.retention }),
+        ...(options.records?.flushIntervalMs === undefined
+          ? {}
+          : { flushIntervalMs: options.records.flushIntervalMs }),
         onError: (error) => {
           const e = toBackendError(error, 'execution records could not be written');
-          this.#emit('error', { reason: `execution records could not be written: ${e.message}`, error: e });
+          this.#emit('error', {
+            reason: `execution records could not be written: ${e.message}`,
+            error: e,
+          });
         },
       });
     }
@@ -424,7 +470,10 @@ export class WorkflowRuntime {
         );
       }
       if (this.#pool !== undefined && this.#pool.size > 0) {
-        throw new BackendError('INVALID_CONFIG', `node ${JSON.stringify(definition.type)}: register custom nodes before the workers start (before the first run or start())`);
+        throw new BackendError(
+          'INVALID_CONFIG',
+          `node ${JSON.stringify(definition.type)}: register custom nodes before the workers start (before the first run or start())`,
+        );
       }
       if (!this.#nodeModules.includes(definition.module)) this.#nodeModules.push(definition.module);
     }
@@ -476,13 +525,21 @@ export class WorkflowRuntime {
     try {
       text = await readFile(source, 'utf8');
     } catch (error) {
-      throw new BackendError('NOT_FOUND', `${source}: cannot read the file (${(error as Error).message})`, { cause: error, details: { file: source } });
+      throw new BackendError(
+        'NOT_FOUND',
+        `${source}: cannot read the file (${(error as Error).message})`,
+        { cause: error, details: { file: source } },
+      );
     }
     let json: unknown;
     try {
       json = JSON.parse(text) as unknown;
     } catch (error) {
-      throw new BackendError('INVALID_JSON', `${source}: not valid JSON (${(error as Error).message})`, { cause: error, details: { file: source } });
+      throw new BackendError(
+        'INVALID_JSON',
+        `${source}: not valid JSON (${(error as Error).message})`,
+        { cause: error, details: { file: source } },
+      );
     }
     return this.#install(source, normalizeWorkflowDocument(json, source));
   }
@@ -496,7 +553,9 @@ export class WorkflowRuntime {
    * const { loaded, errors } = await runtime.loadDirectory('./workflows');
    * ```
    */
-  async loadDirectory(dir: string): Promise<{ loaded: LoadResult[]; errors: { path: string; reason: string }[] }> {
+  async loadDirectory(
+    dir: string,
+  ): Promise<{ loaded: LoadResult[]; errors: { path: string; reason: string }[] }> {
     this.#assertOpen();
     const root = resolvePath(dir);
     const names = (await readdir(root)).filter((n) => n.endsWith('.workflow.json')).sort();
@@ -589,14 +648,25 @@ export class WorkflowRuntime {
     const headers = normalizeHeaders(request.headers);
     const body = bodyText(request.body);
     const runId = fastId();
-    if (this.#closed) return this.#rejected(runId, 'UNAVAILABLE', 'the workflow runtime is closed', 503);
+    if (this.#closed)
+      return this.#rejected(runId, 'UNAVAILABLE', 'the workflow runtime is closed', 503);
     if (typeof name !== 'string' || name === '') {
-      return this.#rejected(runId, 'FUNCTION_NOT_FOUND', `expected a function name, got ${JSON.stringify(name)}`, 404);
+      return this.#rejected(
+        runId,
+        'FUNCTION_NOT_FOUND',
+        `expected a function name, got ${JSON.stringify(name)}`,
+        404,
+      );
     }
     const generation = this.#registry.current;
     const found = generation.functions.get(name.replace(/^\/#__(cloud|local)__\//, ''));
     if (found === undefined) {
-      return this.#rejected(runId, 'FUNCTION_NOT_FOUND', `Cloud function ${JSON.stringify(name)} not found`, 404);
+      return this.#rejected(
+        runId,
+        'FUNCTION_NOT_FOUND',
+        `Cloud function ${JSON.stringify(name)} not found`,
+        404,
+      );
     }
     return this.#execute({
       runId,
@@ -607,7 +677,9 @@ export class WorkflowRuntime {
       start: { kind: 'request', body, headers },
       trigger: 'http',
       input: { body, headers: redact(headers) },
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: positive('timeoutMs', options.timeoutMs, this.#timeoutMs) }),
+      ...(options.timeoutMs === undefined
+        ? {}
+        : { timeoutMs: positive('timeoutMs', options.timeoutMs, this.#timeoutMs) }),
     });
   }
 
@@ -623,17 +695,25 @@ export class WorkflowRuntime {
    */
   async webhook(path: string, request: WebhookRequest): Promise<RunResult> {
     const runId = fastId();
-    if (this.#closed) return this.#rejected(runId, 'UNAVAILABLE', 'the workflow runtime is closed', 503);
+    if (this.#closed)
+      return this.#rejected(runId, 'UNAVAILABLE', 'the workflow runtime is closed', 503);
     const normalized = typeof path === 'string' ? normalizeWebhookPath(path) : undefined;
     const generation = this.#registry.current;
     let match: { doc: LoadedDocument; spec: Extract<TriggerSpec, { kind: 'webhook' }> } | undefined;
     for (const doc of generation.docs) {
-      for (const spec of doc.triggers) if (spec.kind === 'webhook' && spec.path === normalized) match ??= { doc, spec };
+      for (const spec of doc.triggers)
+        if (spec.kind === 'webhook' && spec.path === normalized) match ??= { doc, spec };
     }
-    if (match === undefined) return this.#rejected(runId, 'ROUTE_NOT_FOUND', `no webhook at ${JSON.stringify(path)}`, 404);
+    if (match === undefined)
+      return this.#rejected(runId, 'ROUTE_NOT_FOUND', `no webhook at ${JSON.stringify(path)}`, 404);
     const method = String(request.method ?? 'POST').toUpperCase();
     if (match.spec.method !== 'ANY' && match.spec.method !== method) {
-      return this.#rejected(runId, 'METHOD_NOT_ALLOWED', `webhook ${JSON.stringify(normalized)} accepts ${match.spec.method}, not ${method}`, 405);
+      return this.#rejected(
+        runId,
+        'METHOD_NOT_ALLOWED',
+        `webhook ${JSON.stringify(normalized)} accepts ${match.spec.method}, not ${method}`,
+        405,
+      );
     }
     const headers = normalizeHeaders(request.headers);
     const query = normalizeHeaders(request.query);
@@ -643,7 +723,8 @@ export class WorkflowRuntime {
     }
     const body = bodyText(request.body);
     const component = match.doc.model.components.find((c) => c.name === match.spec.component);
-    const hasResponse = component !== undefined && hasNodeOfType(component.nodes, 'noodl.cloud.response');
+    const hasResponse =
+      component !== undefined && hasNodeOfType(component.nodes, 'noodl.cloud.response');
     const execution = this.#execute({
       runId,
       generation,
@@ -687,7 +768,9 @@ export class WorkflowRuntime {
    * run?.logs.forEach((l) => console.log(l.level, l.message));
    * ```
    */
-  async getRun(id: string): Promise<(RunRecord & { readonly logs: readonly RunLogRecord[] }) | undefined> {
+  async getRun(
+    id: string,
+  ): Promise<(RunRecord & { readonly logs: readonly RunLogRecord[] }) | undefined> {
     if (this.#recorder === undefined || typeof id !== 'string' || id === '') return undefined;
     return this.#recorder.get(id);
   }
@@ -700,7 +783,10 @@ export class WorkflowRuntime {
    * const off = runtime.on('run', (record) => console.log(record.workflow, record.status));
    * ```
    */
-  on<K extends keyof WorkflowRuntimeEvents>(event: K, listener: Listener<WorkflowRuntimeEvents[K]>): () => void {
+  on<K extends keyof WorkflowRuntimeEvents>(
+    event: K,
+    listener: Listener<WorkflowRuntimeEvents[K]>,
+  ): () => void {
     let set = this.#listeners.get(event);
     if (set === undefined) this.#listeners.set(event, (set = new Set()));
     set.add(listener as Listener<never>);
@@ -761,7 +847,10 @@ export class WorkflowRuntime {
     this.#triggers.stopAll();
     const grace = options.graceMs ?? 5_000;
     if (this.#inflight.size > 0) {
-      await Promise.race([Promise.allSettled([...this.#inflight]), new Promise((r) => setTimeout(r, grace).unref())]);
+      await Promise.race([
+        Promise.allSettled([...this.#inflight]),
+        new Promise((r) => setTimeout(r, grace).unref()),
+      ]);
     }
     await this.#pool?.close();
     await this.#recorder?.close();
@@ -795,8 +884,16 @@ export class WorkflowRuntime {
     const warnings: string[] = [];
     for (const component of model.components) {
       walkModel(component.nodes, (node) => {
-        if (!this.#catalog.has(node.type) && !model.components.some((c) => c.name === node.type) && !this.#registry.current.docs.some((d) => d.model.components.some((c) => c.name === node.type))) {
-          warnings.push(`${component.name}: node ${node.id} has unknown type ${JSON.stringify(node.type)} and will be skipped`);
+        if (
+          !this.#catalog.has(node.type) &&
+          !model.components.some((c) => c.name === node.type) &&
+          !this.#registry.current.docs.some((d) =>
+            d.model.components.some((c) => c.name === node.type),
+          )
+        ) {
+          warnings.push(
+            `${component.name}: node ${node.id} has unknown type ${JSON.stringify(node.type)} and will be skipped`,
+          );
         }
       });
     }
@@ -812,7 +909,9 @@ export class WorkflowRuntime {
       if (other.source === source) continue;
       for (const entry of model.functions) {
         if (other.model.functions.some((f) => f.name === entry.name)) {
-          warnings.push(`${entry.name} is also defined in ${other.source}; this document's version is used`);
+          warnings.push(
+            `${entry.name} is also defined in ${other.source}; this document's version is used`,
+          );
         }
       }
     }
@@ -833,10 +932,18 @@ export class WorkflowRuntime {
   #fire(spec: TriggerSpec, start: RunStart): Promise<RunResult> {
     const generation = this.#registry.current;
     const doc = generation.docs.find((d) => d.triggers.some((t) => t === spec));
-    if (doc === undefined || this.#closed) return Promise.resolve(this.#rejected(fastId(), 'UNAVAILABLE', 'the trigger is no longer loaded', 503));
+    if (doc === undefined || this.#closed)
+      return Promise.resolve(
+        this.#rejected(fastId(), 'UNAVAILABLE', 'the trigger is no longer loaded', 503),
+      );
     const input =
       start.kind === 'dbChange'
-        ? { type: start.type, collection: start.collection, objectId: start.objectId, object: start.object }
+        ? {
+            type: start.type,
+            collection: start.collection,
+            objectId: start.objectId,
+            object: start.object,
+          }
         : start.kind === 'schedule'
           ? { firedAt: start.firedAt, cron: spec.kind === 'schedule' ? spec.cron : undefined }
           : {};
@@ -895,20 +1002,27 @@ export class WorkflowRuntime {
       trigger: job.trigger,
       status: 'running',
       startedAt: startedAt.toISOString(),
-      input: recordJson(typeof input.body === 'string' ? { ...input, body: recordBody(input.body) } : job.input),
+      input: recordJson(
+        typeof input.body === 'string' ? { ...input, body: recordBody(input.body) } : job.input,
+      ),
     };
     this.#registry.acquire(job.generation);
     this.#recorder?.begin(record);
     const execution = this.#dispatch(job.generation, job.doc, spec, timeoutMs).then((outcome) => {
       this.#registry.release(job.generation);
       const endedAt = new Date();
-      const response = outcome.response ?? { statusCode: 200, body: JSON.stringify({ result: {} }) };
+      const response = outcome.response ?? {
+        statusCode: 200,
+        body: JSON.stringify({ result: {} }),
+      };
       const finished: RunWrite = {
         ...record,
         status: outcome.status,
         endedAt: endedAt.toISOString(),
         durationMs: endedAt.getTime() - startedAt.getTime(),
-        ...(outcome.response === undefined ? {} : { statusCode: outcome.response.statusCode, output: recordBody(outcome.response.body) }),
+        ...(outcome.response === undefined
+          ? {}
+          : { statusCode: outcome.response.statusCode, output: recordBody(outcome.response.body) }),
         ...(outcome.error === undefined ? {} : { error: outcome.error }),
       };
       this.#recorder?.end(finished, outcome.logs);
@@ -916,7 +1030,8 @@ export class WorkflowRuntime {
       const result: RunResult = {
         statusCode: response.statusCode,
         body: response.body,
-        headers: response.headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...response.headers },
+        headers:
+          response.headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...response.headers },
         runId: job.runId,
         status: outcome.status,
         ...(outcome.error === undefined ? {} : { error: outcome.error }),
@@ -928,7 +1043,12 @@ export class WorkflowRuntime {
     return execution;
   }
 
-  async #dispatch(generation: Generation, doc: LoadedDocument, spec: RunSpec, timeoutMs: number): Promise<RunOutcome> {
+  async #dispatch(
+    generation: Generation,
+    doc: LoadedDocument,
+    spec: RunSpec,
+    timeoutMs: number,
+  ): Promise<RunOutcome> {
     if (this.#engine !== undefined) {
       return this.#engine.execute(generation.id, doc.key, spec, this.#inlineServices());
     }
@@ -940,10 +1060,22 @@ export class WorkflowRuntime {
     let hard: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<RunOutcome>((resolve) => {
       soft = setTimeout(() => {
-        pool.cancel(slot, new BackendError('TIMEOUT', `workflow "${spec.workflow}" timed out after ${timeoutMs} ms`), 500);
+        pool.cancel(
+          slot,
+          new BackendError(
+            'TIMEOUT',
+            `workflow "${spec.workflow}" timed out after ${timeoutMs} ms`,
+          ),
+          500,
+        );
         hard = setTimeout(() => {
           const message = `workflow "${spec.workflow}" timed out after ${timeoutMs} ms (its worker did not answer)`;
-          resolve({ status: 'error', response: { statusCode: 500, body: JSON.stringify({ error: message }) }, error: { code: 'TIMEOUT', message }, logs: [] });
+          resolve({
+            status: 'error',
+            response: { statusCode: 500, body: JSON.stringify({ error: message }) },
+            error: { code: 'TIMEOUT', message },
+            logs: [],
+          });
         }, 2_000);
       }, timeoutMs + 250);
     });
@@ -968,14 +1100,27 @@ export class WorkflowRuntime {
 
   #logIn(username: string, password: string): Promise<SessionUser> {
     if (this.#users.logIn === undefined) {
-      return Promise.reject(new BackendError('UNSUPPORTED', 'Noodl.Users.logIn is not available: the runtime has no user service with logIn (the server provides one)'));
+      return Promise.reject(
+        new BackendError(
+          'UNSUPPORTED',
+          'Noodl.Users.logIn is not available: the runtime has no user service with logIn (the server provides one)',
+        ),
+      );
     }
     return this.#users.logIn(username, password);
   }
 
-  #impersonate(username: string, options: { installationId?: string; duration?: number }): Promise<SessionUser> {
+  #impersonate(
+    username: string,
+    options: { installationId?: string; duration?: number },
+  ): Promise<SessionUser> {
     if (this.#users.impersonate === undefined) {
-      return Promise.reject(new BackendError('UNSUPPORTED', 'Noodl.Users.impersonate is not available: the runtime has no user service with impersonate (the server provides one)'));
+      return Promise.reject(
+        new BackendError(
+          'UNSUPPORTED',
+          'Noodl.Users.impersonate is not available: the runtime has no user service with impersonate (the server provides one)',
+        ),
+      );
     }
     return this.#users.impersonate(username, options);
   }
@@ -993,32 +1138,45 @@ export class WorkflowRuntime {
         case 'logIn':
           return this.#logIn(String(args[0] ?? ''), String(args[1] ?? ''));
         case 'impersonate':
-          return this.#impersonate(String(args[0] ?? ''), (args[1] ?? {}) as { installationId?: string; duration?: number });
+          return this.#impersonate(
+            String(args[0] ?? ''),
+            (args[1] ?? {}) as { installationId?: string; duration?: number },
+          );
         default:
           break;
       }
     }
     if (method === 'getSchema') return this.#schema.get();
     if ((ADAPTER_METHODS as readonly string[]).includes(method)) {
-      const fn = (this.#adapter as unknown as Record<string, (options: unknown) => Promise<unknown>>)[method]!;
+      const fn = (
+        this.#adapter as unknown as Record<string, (options: unknown) => Promise<unknown>>
+      )[method]!;
       try {
         return fn.call(this.#adapter, args[0]);
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    return Promise.reject(new BackendError('FORBIDDEN', `workers may not call ${JSON.stringify(method)}`));
+    return Promise.reject(
+      new BackendError('FORBIDDEN', `workers may not call ${JSON.stringify(method)}`),
+    );
   }
 }
 
-function walkModel(nodes: readonly { type: string; id: string; children: readonly unknown[] }[], visit: (node: { type: string; id: string }) => void): void {
+function walkModel(
+  nodes: readonly { type: string; id: string; children: readonly unknown[] }[],
+  visit: (node: { type: string; id: string }) => void,
+): void {
   for (const node of nodes) {
     visit(node);
     walkModel(node.children as typeof nodes, visit);
   }
 }
 
-function hasNodeOfType(nodes: readonly { type: string; children: readonly unknown[] }[], type: string): boolean {
+function hasNodeOfType(
+  nodes: readonly { type: string; children: readonly unknown[] }[],
+  type: string,
+): boolean {
   for (const node of nodes) {
     if (node.type === type) return true;
     if (hasNodeOfType(node.children as typeof nodes, type)) return true;

@@ -180,7 +180,10 @@ export class TriggerManager {
 
   #limiter(spec: TriggerSpec): FireLimiter {
     return new FireLimiter(this.options.concurrency ?? 8, this.options.maxQueue ?? 10_000, () =>
-      this.onError('a trigger fired faster than its runs finish; a fire was dropped (queue full)', spec),
+      this.onError(
+        'a trigger fired faster than its runs finish; a fire was dropped (queue full)',
+        spec,
+      ),
     );
   }
 
@@ -222,9 +225,13 @@ export class TriggerManager {
             }),
           );
         };
-        const types: ChangeEventType[] = spec.events === 'all' ? ['create', 'save', 'delete'] : [spec.events];
+        const types: ChangeEventType[] =
+          spec.events === 'all' ? ['create', 'save', 'delete'] : [spec.events];
         if (!this.adapter.capabilities.events) {
-          this.onError('the adapter does not emit change events, so this dbChange trigger never fires', spec);
+          this.onError(
+            'the adapter does not emit change events, so this dbChange trigger never fires',
+            spec,
+          );
           return { spec, stop: () => {} };
         }
         for (const type of types) this.adapter.on(type, listener);

@@ -3,7 +3,11 @@ import { BackendError, describeValue, isValidCollectionName } from '@localbacken
 import type { NodeModel, WorkflowModel } from '../model/workflow-model';
 import { workflowEntryOf } from '../model/workflow-model';
 
-import { DB_CHANGE_TRIGGER_TYPE, SCHEDULE_TRIGGER_TYPE, WEBHOOK_TRIGGER_TYPE } from './trigger-types';
+import {
+  DB_CHANGE_TRIGGER_TYPE,
+  SCHEDULE_TRIGGER_TYPE,
+  WEBHOOK_TRIGGER_TYPE,
+} from './trigger-types';
 
 /** Which changes a dbChange trigger listens to. */
 export type DbChangeEvents = 'all' | 'create' | 'save' | 'delete';
@@ -45,9 +49,13 @@ export type TriggerSpec =
     };
 
 function fail(source: string, component: string, node: NodeModel, message: string): BackendError {
-  return new BackendError('INVALID_VALUE', `${source}: ${component}: node ${node.id} (${node.type}): ${message}`, {
-    details: { file: source, path: `${component}/${node.id}`, nodeType: node.type },
-  });
+  return new BackendError(
+    'INVALID_VALUE',
+    `${source}: ${component}: node ${node.id} (${node.type}): ${message}`,
+    {
+      details: { file: source, path: `${component}/${node.id}`, nodeType: node.type },
+    },
+  );
 }
 
 function walkDirect(nodes: readonly NodeModel[], visit: (node: NodeModel) => void): void {
@@ -67,7 +75,13 @@ function walkDirect(nodes: readonly NodeModel[], visit: (node: NodeModel) => voi
  */
 export function normalizeWebhookPath(path: string): string | undefined {
   const trimmed = path.replace(/^\/+/, '').replace(/\/+$/, '');
-  if (trimmed === '' || trimmed.length > 200 || !/^[A-Za-z0-9._~\-/ ]+$/.test(trimmed) || trimmed.split('/').includes('..')) return undefined;
+  if (
+    trimmed === '' ||
+    trimmed.length > 200 ||
+    !/^[A-Za-z0-9._~\-/ ]+$/.test(trimmed) ||
+    trimmed.split('/').includes('..')
+  )
+    return undefined;
   return trimmed;
 }
 
@@ -90,17 +104,32 @@ export function extractTriggers(model: WorkflowModel, source: string): TriggerSp
       if (node.type === SCHEDULE_TRIGGER_TYPE) {
         const expression = p['cron'] ?? '0 * * * *';
         if (typeof expression !== 'string' || !cron.validate(expression)) {
-          throw fail(source, component.name, node, `invalid cron expression ${describeValue(expression)} (five or six fields: [second] minute hour day month weekday)`);
+          throw fail(
+            source,
+            component.name,
+            node,
+            `invalid cron expression ${describeValue(expression)} (five or six fields: [second] minute hour day month weekday)`,
+          );
         }
         const timezone = p['timezone'];
         if (timezone !== undefined && timezone !== '' && typeof timezone !== 'string') {
-          throw fail(source, component.name, node, `timezone: expected an IANA time zone name, got ${describeValue(timezone)}`);
+          throw fail(
+            source,
+            component.name,
+            node,
+            `timezone: expected an IANA time zone name, got ${describeValue(timezone)}`,
+          );
         }
         if (typeof timezone === 'string' && timezone !== '') {
           try {
             new Intl.DateTimeFormat('en-US', { timeZone: timezone });
           } catch {
-            throw fail(source, component.name, node, `timezone: unknown time zone ${JSON.stringify(timezone)}`);
+            throw fail(
+              source,
+              component.name,
+              node,
+              `timezone: unknown time zone ${JSON.stringify(timezone)}`,
+            );
           }
         }
         triggers.push({
@@ -115,25 +144,60 @@ export function extractTriggers(model: WorkflowModel, source: string): TriggerSp
       } else if (node.type === DB_CHANGE_TRIGGER_TYPE) {
         const collection = p['collection'];
         if (!isValidCollectionName(collection, { allowSystem: true })) {
-          throw fail(source, component.name, node, `collection: expected a collection name, got ${describeValue(collection)}`);
+          throw fail(
+            source,
+            component.name,
+            node,
+            `collection: expected a collection name, got ${describeValue(collection)}`,
+          );
         }
         if ((collection as string).startsWith('_Workflow')) {
-          throw fail(source, component.name, node, `collection: ${collection as string} holds the workflow runtime's own records and cannot trigger workflows`);
+          throw fail(
+            source,
+            component.name,
+            node,
+            `collection: ${collection as string} holds the workflow runtime's own records and cannot trigger workflows`,
+          );
         }
         const events = p['events'] ?? 'all';
         if (events !== 'all' && events !== 'create' && events !== 'save' && events !== 'delete') {
-          throw fail(source, component.name, node, `events: expected all, create, save or delete, got ${describeValue(events)}`);
+          throw fail(
+            source,
+            component.name,
+            node,
+            `events: expected all, create, save or delete, got ${describeValue(events)}`,
+          );
         }
-        triggers.push({ kind: 'dbChange', workflow: entry.name, component: component.name, nodeId: node.id, collection: collection as string, events });
+        triggers.push({
+          kind: 'dbChange',
+          workflow: entry.name,
+          component: component.name,
+          nodeId: node.id,
+          collection: collection as string,
+          events,
+        });
       } else if (node.type === WEBHOOK_TRIGGER_TYPE) {
         const rawPath = p['path'] ?? entry.name;
         const path = typeof rawPath === 'string' ? normalizeWebhookPath(rawPath) : undefined;
         if (path === undefined) {
-          throw fail(source, component.name, node, `path: expected a URL path of letters, digits and - _ . / ~, got ${describeValue(rawPath)}`);
+          throw fail(
+            source,
+            component.name,
+            node,
+            `path: expected a URL path of letters, digits and - _ . / ~, got ${describeValue(rawPath)}`,
+          );
         }
-        const method = typeof p['method'] === 'string' && p['method'] !== '' ? p['method'].toUpperCase() : 'POST';
+        const method =
+          typeof p['method'] === 'string' && p['method'] !== ''
+            ? p['method'].toUpperCase()
+            : 'POST';
         if (!['ANY', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) {
-          throw fail(source, component.name, node, `method: expected ANY, GET, POST, PUT, PATCH or DELETE, got ${describeValue(p['method'])}`);
+          throw fail(
+            source,
+            component.name,
+            node,
+            `method: expected ANY, GET, POST, PUT, PATCH or DELETE, got ${describeValue(p['method'])}`,
+          );
         }
         const secret = p['secret'];
         triggers.push({

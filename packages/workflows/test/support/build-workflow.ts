@@ -40,7 +40,12 @@ export function component(spec: ComponentSpec): Record<string, unknown> {
     id: `id-${spec.name}`,
     graph: {
       roots: spec.nodes.map(node),
-      connections: (spec.wires ?? []).map(([fromId, fromProperty, toId, toProperty]) => ({ fromId, fromProperty, toId, toProperty })),
+      connections: (spec.wires ?? []).map(([fromId, fromProperty, toId, toProperty]) => ({
+        fromId,
+        fromProperty,
+        toId,
+        toProperty,
+      })),
       visualRoots: [],
     },
   };
@@ -61,7 +66,12 @@ export function runtimeExport(...components: ComponentSpec[]): Record<string, un
         const { dynamicports, ...rest } = node(n) as { dynamicports: unknown[]; ports: unknown[] };
         return { ...rest, ports: dynamicports };
       }),
-      connections: (c.wires ?? []).map(([sourceId, sourcePort, targetId, targetPort]) => ({ sourceId, sourcePort, targetId, targetPort })),
+      connections: (c.wires ?? []).map(([sourceId, sourcePort, targetId, targetPort]) => ({
+        sourceId,
+        sourcePort,
+        targetId,
+        targetPort,
+      })),
     })),
     metadata: {},
     settings: {},
@@ -72,7 +82,11 @@ export function runtimeExport(...components: ComponentSpec[]): Record<string, un
  * A cloud function: Request (no auth) -> Function(script, run on receive) -> Response with the
  * given result outputs (`out-<name>` -> `pm-<name>`), sent on the Function's `Done` signal.
  */
-export function scriptFunction(name: string, script: string, results: readonly string[] = ['value']): ComponentSpec {
+export function scriptFunction(
+  name: string,
+  script: string,
+  results: readonly string[] = ['value'],
+): ComponentSpec {
   return {
     name: `/#__cloud__/${name}`,
     nodes: [

@@ -1,5 +1,9 @@
 import { LocalSQLAdapter } from '@localbackend/sqlite';
-import { WorkflowRuntime, type RunResult, type WorkflowRuntimeOptions } from '../../src/runtime/workflow-runtime';
+import {
+  WorkflowRuntime,
+  type RunResult,
+  type WorkflowRuntimeOptions,
+} from '../../src/runtime/workflow-runtime';
 import { project, type NodeSpec, type Wire } from './build-workflow';
 
 /** A fresh in-memory SQLite adapter (the real one), connected. */
@@ -43,5 +47,8 @@ export async function callGraph(
   );
   const result = await runtime.run(name, { body: JSON.stringify(body), headers });
   runtime.unload(name);
-  return { ...result, json: JSON.parse(result.body) as { result?: Record<string, unknown>; error?: string } };
+  return {
+    ...result,
+    json: JSON.parse(result.body) as { result?: Record<string, unknown>; error?: string },
+  };
 }
