@@ -40,6 +40,7 @@ const AUTHORS = 25;
 const TAGS = 15;
 
 let pgDir: string;
+let parseDir: string;
 let root: string;
 let parse: ChildProcess | undefined;
 let serverURL: string;
@@ -161,7 +162,8 @@ beforeAll(async () => {
       MASTER_KEY,
     ],
     {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      // Parse Server writes log files into <cwd>/logs: keep them in a temp dir.
+      cwd: parseDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -188,6 +190,7 @@ afterAll(async () => {
   rmSync(pgDir, { recursive: true, force: true });
   rmSync(`${pgDir}.initdb.log`, { force: true });
   if (root !== undefined) rmSync(root, { recursive: true, force: true });
+  if (parseDir !== undefined) rmSync(parseDir, { recursive: true, force: true });
 }, 60_000);
 
 async function localRelated(port: number, book: string): Promise<string[]> {
