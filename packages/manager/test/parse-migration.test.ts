@@ -40,7 +40,7 @@ const AUTHORS = 25;
 const TAGS = 15;
 
 let pgDir: string;
-let parseDir: string;
+let parseDir: string | undefined;
 let root: string;
 let parse: ChildProcess | undefined;
 let serverURL: string;
