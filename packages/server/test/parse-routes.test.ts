@@ -95,6 +95,11 @@ describe('/classes', () => {
       objectId: owner.body.objectId,
       name: 'Ada',
     });
+    const all = await parse('GET', `/classes/Pet${qs({ include: '*', excludeKeys: 'born' })}`);
+    expect(all.body.results[0].owner.name).toBe('Ada');
+    expect(all.body.results[0].born).toBeUndefined();
+    const includeAll = await parse('POST', '/classes/Pet', { _method: 'GET', includeAll: true });
+    expect(includeAll.body.results[0].owner.__type).toBe('Object');
   });
 
   it('GET with where/order/limit/skip/keys/count query parameters', async () => {
