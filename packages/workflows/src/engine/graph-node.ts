@@ -10,14 +10,42 @@ import type {
 } from '../catalog/node-definition';
 import type { Scheduler } from './scheduler';
 
-/** Repetitions of one node's update loop before it is flagged cyclic (Noodl: 100). */
+/**
+ * Repetitions of one node's update loop before it is flagged cyclic (Noodl: 100).
+ *
+ * @example
+ * ```ts
+ * if (repetitions >= MAX_UPDATE_REPETITIONS) deferToNextFrame();
+ * ```
+ */
 export const MAX_UPDATE_REPETITIONS = 100;
-/** Input passes in one update before the node is flagged cyclic. */
+/**
+ * Input passes in one update before the node is flagged cyclic.
+ *
+ * @example
+ * ```ts
+ * if (passes >= MAX_PASSES_PER_UPDATE) deferToNextFrame();
+ * ```
+ */
 export const MAX_PASSES_PER_UPDATE = 2_000;
-/** Values one output may send in one iteration before further sends are deferred (Noodl: 500). */
+/**
+ * Values one output may send in one iteration before further sends are deferred (Noodl: 500).
+ *
+ * @example
+ * ```ts
+ * if (sentThisIteration > MAX_SENDS_PER_ITERATION) deferToNextFrame();
+ * ```
+ */
 export const MAX_SENDS_PER_ITERATION = 500;
 
-/** A connection between two node instances. */
+/**
+ * A connection between two node instances.
+ *
+ * @example
+ * ```ts
+ * const edge: Edge = source.connectTo('result', target, 'value');
+ * ```
+ */
 export interface Edge {
   readonly source: GraphNode;
   readonly fromPort: string;
@@ -25,7 +53,14 @@ export interface Edge {
   readonly toPort: string;
 }
 
-/** What a graph node needs from its run. */
+/**
+ * What a graph node needs from its run.
+ *
+ * @example
+ * ```ts
+ * const node = new GraphNode(runContext satisfies NodeHost, 'n1', definition, {}, [], undefined);
+ * ```
+ */
 export interface NodeHost {
   readonly services: RunServices;
   readonly scheduler: Scheduler;
@@ -33,7 +68,14 @@ export interface NodeHost {
   graphServicesFor(node: GraphNode): GraphServices;
 }
 
-/** Roles with engine-level behaviour. */
+/**
+ * Roles with engine-level behaviour.
+ *
+ * @example
+ * ```ts
+ * const role: NodeRole = 'componentInputs';
+ * ```
+ */
 export type NodeRole = 'plain' | 'instance' | 'componentInputs' | 'componentOutputs';
 
 /**

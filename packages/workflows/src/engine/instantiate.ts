@@ -10,7 +10,14 @@ import { COMPONENT_INPUTS_TYPE, COMPONENT_OUTPUTS_TYPE } from '../model/normaliz
 import { GraphNode } from './graph-node';
 import type { RunContext } from './run-context';
 
-/** Deepest nesting of component instances (guards against a component containing itself). */
+/**
+ * Deepest nesting of component instances (guards against a component containing itself).
+ *
+ * @example
+ * ```ts
+ * if (depth > MAX_COMPONENT_DEPTH) skip();
+ * ```
+ */
 export const MAX_COMPONENT_DEPTH = 32;
 
 const ANY: PortDefinition = { type: '*' };

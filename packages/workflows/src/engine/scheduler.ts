@@ -1,7 +1,21 @@
-/** Iterations of the update loop in one frame (Noodl: 10). */
+/**
+ * Iterations of the update loop in one frame (Noodl: 10).
+ *
+ * @example
+ * ```ts
+ * for (let i = 0; i < ITERATIONS_PER_FRAME && dirty.length > 0; i++) updateAll();
+ * ```
+ */
 export const ITERATIONS_PER_FRAME = 10;
 
-/** Something the scheduler can update. */
+/**
+ * Something the scheduler can update.
+ *
+ * @example
+ * ```ts
+ * const item: Updatable = { deleted: false, update: () => {} };
+ * ```
+ */
 export interface Updatable {
   readonly deleted: boolean;
   update(): void;

@@ -4,7 +4,14 @@ import { BackendError } from '@localbackend/adapter';
 /** Compiled functions kept per sandbox. */
 const CACHE_LIMIT = 1_000;
 
-/** A function compiled in the sandbox's context. */
+/**
+ * A function compiled in the sandbox's context.
+ *
+ * @example
+ * ```ts
+ * const fn: CompiledScript = sandbox.compile('a + 1', ['a'], { expression: true });
+ * ```
+ */
 export type CompiledScript = (...args: unknown[]) => unknown;
 
 /**
@@ -27,6 +34,11 @@ export interface CompileOptions {
 /**
  * Node globals scripts do not see: they are shadowed by parameters of the same names (set to
  * `undefined`). Untracked timers (`setInterval`) are hidden too; the run offers tracked ones.
+ *
+ * @example
+ * ```ts
+ * HIDDEN_GLOBALS.includes('process'); // true: scripts see undefined
+ * ```
  */
 export const HIDDEN_GLOBALS: readonly string[] = [
   'process',

@@ -9,14 +9,42 @@ import {
   type WorkflowModel,
 } from './workflow-model';
 
-/** Most nodes one document may hold. */
+/**
+ * Most nodes one document may hold.
+ *
+ * @example
+ * ```ts
+ * if (count > MAX_NODES_PER_DOCUMENT) throw new BackendError('RESOURCE_LIMIT', 'too many nodes');
+ * ```
+ */
 export const MAX_NODES_PER_DOCUMENT = 20_000;
-/** Deepest `children` nesting accepted. */
+/**
+ * Deepest `children` nesting accepted.
+ *
+ * @example
+ * ```ts
+ * if (depth > MAX_NODE_DEPTH) throw new BackendError('RESOURCE_LIMIT', 'too deep');
+ * ```
+ */
 export const MAX_NODE_DEPTH = 64;
 
-/** Node type names of the component boundary nodes. */
+/**
+ * Node type names of the component boundary nodes.
+ *
+ * @example
+ * ```ts
+ * node.type === COMPONENT_INPUTS_TYPE; // 'Component Inputs'
+ * ```
+ */
 export const COMPONENT_INPUTS_TYPE = 'Component Inputs';
-/** @see COMPONENT_INPUTS_TYPE */
+/**
+ * @see COMPONENT_INPUTS_TYPE
+ *
+ * @example
+ * ```ts
+ * node.type === COMPONENT_OUTPUTS_TYPE; // 'Component Outputs'
+ * ```
+ */
 export const COMPONENT_OUTPUTS_TYPE = 'Component Outputs';
 
 function invalid(source: string, path: string, expected: string, received: unknown): BackendError {

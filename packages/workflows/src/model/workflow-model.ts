@@ -93,9 +93,23 @@ export interface WorkflowEntry {
   readonly kind: WorkflowKind;
 }
 
-/** Prefix of cloud-function components. */
+/**
+ * Prefix of cloud-function components.
+ *
+ * @example
+ * ```ts
+ * `${CLOUD_PREFIX}hello`; // '/#__cloud__/hello'
+ * ```
+ */
 export const CLOUD_PREFIX = '/#__cloud__/';
-/** Prefix of local workflow components (triggers, webhooks). */
+/**
+ * Prefix of local workflow components (triggers, webhooks).
+ *
+ * @example
+ * ```ts
+ * `${LOCAL_PREFIX}nightly`; // '/#__local__/nightly'
+ * ```
+ */
 export const LOCAL_PREFIX = '/#__local__/';
 
 /**

@@ -15,7 +15,14 @@ import {
   savedPortType,
 } from './node-helpers';
 
-/** Parameters of Function node scripts, in order. */
+/**
+ * Parameters of Function node scripts, in order.
+ *
+ * @example
+ * ```ts
+ * sandbox.compile(script, FUNCTION_PARAMS, { async: true });
+ * ```
+ */
 export const FUNCTION_PARAMS = [
   'Inputs',
   'Outputs',
@@ -240,7 +247,14 @@ export const functionNode: NodeDefinition = {
   },
 };
 
-/** Names the Expression node never treats as inputs (helpers, keywords and JS globals). */
+/**
+ * Names the Expression node never treats as inputs (helpers, keywords and JS globals).
+ *
+ * @example
+ * ```ts
+ * EXPRESSION_RESERVED.has('Math'); // true: never an input
+ * ```
+ */
 export const EXPRESSION_RESERVED = new Set([
   'min',
   'max',

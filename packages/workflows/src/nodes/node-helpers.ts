@@ -1,8 +1,22 @@
 import type { NodeContext, PortDefinition } from '../catalog/node-definition';
 
-/** A `*` port. */
+/**
+ * A `*` port.
+ *
+ * @example
+ * ```ts
+ * acceptInput: (name) => (name.startsWith('in-') ? ANY_PORT : undefined),
+ * ```
+ */
 export const ANY_PORT: PortDefinition = { type: '*' };
-/** A signal port. */
+/**
+ * A signal port.
+ *
+ * @example
+ * ```ts
+ * acceptOutput: (name) => (name.startsWith('changed-') ? SIGNAL_PORT : undefined),
+ * ```
+ */
 export const SIGNAL_PORT: PortDefinition = { type: 'signal' };
 
 /**

@@ -7,14 +7,42 @@ import {
 import type { RunOutcome, RunSpec } from '../engine/run-types';
 import type { WorkflowModel } from '../model/workflow-model';
 
-/** Slots of the shared heartbeat buffer. */
+/**
+ * Slots of the shared heartbeat buffer.
+ *
+ * @example
+ * ```ts
+ * Atomics.add(beat, HEARTBEAT_SLOT, 1);
+ * ```
+ */
 export const HEARTBEAT_SLOT = 0;
-/** The run (its slot number) whose work the worker entered last. */
+/**
+ * The run (its slot number) whose work the worker entered last.
+ *
+ * @example
+ * ```ts
+ * Atomics.store(beat, CURRENT_RUN_SLOT, slot);
+ * ```
+ */
 export const CURRENT_RUN_SLOT = 1;
-/** How often a worker beats, in ms. */
+/**
+ * How often a worker beats, in ms.
+ *
+ * @example
+ * ```ts
+ * setInterval(() => Atomics.add(beat, HEARTBEAT_SLOT, 1), HEARTBEAT_INTERVAL_MS);
+ * ```
+ */
 export const HEARTBEAT_INTERVAL_MS = 50;
 
-/** Options a worker starts with. */
+/**
+ * Options a worker starts with.
+ *
+ * @example
+ * ```ts
+ * const init: WorkerInit = { scriptTimeoutMs: 5000, configCacheMs: 1000, nodeModules: [], heartbeat: new SharedArrayBuffer(8) };
+ * ```
+ */
 export interface WorkerInit {
   readonly scriptTimeoutMs: number;
   /** How long a worker may reuse the config parameters it fetched, in ms. */
@@ -23,7 +51,14 @@ export interface WorkerInit {
   readonly heartbeat: SharedArrayBuffer;
 }
 
-/** Messages from the main thread to a worker. */
+/**
+ * Messages from the main thread to a worker.
+ *
+ * @example
+ * ```ts
+ * const message: ToWorker = { t: 'ungen', id: 3 };
+ * ```
+ */
 export type ToWorker =
   | { readonly t: 'doc'; readonly key: string; readonly model: WorkflowModel }
   | { readonly t: 'undoc'; readonly key: string }
@@ -42,7 +77,14 @@ export type ToWorker =
   | { readonly t: 'reply'; readonly cid: number; readonly ok: true; readonly value: unknown }
   | { readonly t: 'reply'; readonly cid: number; readonly ok: false; readonly error: WireError };
 
-/** Messages from a worker to the main thread. */
+/**
+ * Messages from a worker to the main thread.
+ *
+ * @example
+ * ```ts
+ * const message: FromWorker = { t: 'ready', nodeTypes: ['Expression'] };
+ * ```
+ */
 export type FromWorker =
   | { readonly t: 'ready'; readonly nodeTypes: readonly string[] }
   | { readonly t: 'initError'; readonly message: string }
@@ -55,7 +97,14 @@ export type FromWorker =
     }
   | { readonly t: 'done'; readonly slot: number; readonly outcome: RunOutcome };
 
-/** Adapter methods a worker may call on the main thread's adapter. */
+/**
+ * Adapter methods a worker may call on the main thread's adapter.
+ *
+ * @example
+ * ```ts
+ * (ADAPTER_METHODS as readonly string[]).includes('query'); // true
+ * ```
+ */
 export const ADAPTER_METHODS = [
   'query',
   'fetch',
@@ -71,7 +120,14 @@ export const ADAPTER_METHODS = [
   'getSchema',
 ] as const;
 
-/** Host services a worker may call on the main thread. */
+/**
+ * Host services a worker may call on the main thread.
+ *
+ * @example
+ * ```ts
+ * (SERVICE_METHODS as readonly string[]).includes('config'); // true
+ * ```
+ */
 export const SERVICE_METHODS = [
   'schema',
   'config',
@@ -80,10 +136,24 @@ export const SERVICE_METHODS = [
   'impersonate',
 ] as const;
 
-/** Anything a worker may call. */
+/**
+ * Anything a worker may call.
+ *
+ * @example
+ * ```ts
+ * const method: CallMethod = 'query';
+ * ```
+ */
 export type CallMethod = (typeof ADAPTER_METHODS)[number] | (typeof SERVICE_METHODS)[number];
 
-/** Adapter methods that write. */
+/**
+ * Adapter methods that write.
+ *
+ * @example
+ * ```ts
+ * WRITE_METHODS.has('create'); // true
+ * ```
+ */
 export const WRITE_METHODS: ReadonlySet<string> = new Set([
   'create',
   'save',
@@ -93,7 +163,14 @@ export const WRITE_METHODS: ReadonlySet<string> = new Set([
   'removeRelation',
 ]);
 
-/** A `BackendError` as it crosses threads. */
+/**
+ * A `BackendError` as it crosses threads.
+ *
+ * @example
+ * ```ts
+ * const wire: WireError = { code: 'NOT_FOUND', message: 'Object not found.' };
+ * ```
+ */
 export interface WireError {
   readonly code: string;
   readonly message: string;

@@ -1,7 +1,14 @@
 import { BackendError, type CloudStoreAdapter } from '@localbackend/adapter';
 import type { CallMethod } from './protocol';
 
-/** Sends one call to the main thread. */
+/**
+ * Sends one call to the main thread.
+ *
+ * @example
+ * ```ts
+ * const call: RemoteCall = (method, args) => bridge.send(method, args);
+ * ```
+ */
 export type RemoteCall = (method: CallMethod, args: readonly unknown[]) => Promise<unknown>;
 
 const unsupported = (what: string) => (): Promise<never> =>

@@ -13,7 +13,14 @@ import {
 } from './protocol';
 import { resolveWorkerEntry } from './worker-entry-url';
 
-/** Options of {@link WorkerPool}. */
+/**
+ * Options of {@link WorkerPool}.
+ *
+ * @example
+ * ```ts
+ * const options: WorkerPoolOptions = { size: 2, scriptTimeoutMs: 5000, configCacheMs: 1000, stallTimeoutMs: 10000, maxMemoryMb: 256, nodeModules: [], onCall };
+ * ```
+ */
 export interface WorkerPoolOptions {
   readonly size: number;
   readonly scriptTimeoutMs: number;
@@ -449,6 +456,11 @@ export class WorkerPool {
  * (`--import`, `--require`, `--loader`, `--conditions`, `--experimental-*`) and source maps. The
  * others are dropped (`--input-type` of an `-e` script, `--expose-gc`, `--watch`, `--test`,
  * inspector ports... are refused by workers or must not be inherited).
+ *
+ * @example
+ * ```ts
+ * workerExecArgv(['--expose-gc', '--import', 'tsx']); // ['--import', 'tsx']
+ * ```
  */
 export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   const withValue = /^(--import|--require|-r|--loader|--experimental-loader|--conditions|-C)$/;

@@ -160,9 +160,23 @@ export interface RunStore {
   prune(keep: number): Promise<number>;
 }
 
-/** Collection of run records. */
+/**
+ * Collection of run records.
+ *
+ * @example
+ * ```ts
+ * await adapter.query({ collection: RUN_COLLECTION, where: { status: 'error' } });
+ * ```
+ */
 export const RUN_COLLECTION = '_WorkflowRun';
-/** Collection of run log lines. */
+/**
+ * Collection of run log lines.
+ *
+ * @example
+ * ```ts
+ * await adapter.query({ collection: LOG_COLLECTION, where: { run: runId } });
+ * ```
+ */
 export const LOG_COLLECTION = '_WorkflowLog';
 const PRUNE_BATCH = 500;
 

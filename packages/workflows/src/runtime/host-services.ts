@@ -212,7 +212,14 @@ export class CachedValue<T> {
   }
 }
 
-/** How long the schema is cached (it is also refreshed on every change event). */
+/**
+ * How long the schema is cached (it is also refreshed on every change event).
+ *
+ * @example
+ * ```ts
+ * setTimeout(refresh, SCHEMA_TTL_MS);
+ * ```
+ */
 export const SCHEMA_TTL_MS = 2_000;
 
 /**

@@ -40,7 +40,14 @@ export interface Generation {
   >;
 }
 
-/** Receives the documents and generations that become live or dead (the engine or the pool). */
+/**
+ * Receives the documents and generations that become live or dead (the engine or the pool).
+ *
+ * @example
+ * ```ts
+ * const registry = new WorkflowRegistry(pool satisfies RegistrySink);
+ * ```
+ */
 export interface RegistrySink {
   setDocument(key: string, model: WorkflowModel): void;
   deleteDocument(key: string): void;

@@ -16,7 +16,14 @@ export interface WatchOptions {
   readonly debounceMs?: number;
 }
 
-/** What the watcher needs from the runtime. */
+/**
+ * What the watcher needs from the runtime.
+ *
+ * @example
+ * ```ts
+ * const watcher = new WorkflowWatcher('/abs/workflows', runtime satisfies WatchTarget);
+ * ```
+ */
 export interface WatchTarget {
   loadFile(path: string): Promise<unknown>;
   unload(source: string): boolean;

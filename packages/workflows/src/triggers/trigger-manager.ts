@@ -3,7 +3,14 @@ import type { ChangeEvent, ChangeEventType, CloudStoreAdapter } from '@localback
 import type { RunStart } from '../catalog/node-definition';
 import type { TriggerSpec } from './trigger-spec';
 
-/** Fires a trigger: starts a run of its workflow. */
+/**
+ * Fires a trigger: starts a run of its workflow.
+ *
+ * @example
+ * ```ts
+ * const fire: FireTrigger = (spec, start) => runtime.startRun(spec, start);
+ * ```
+ */
 export type FireTrigger = (spec: TriggerSpec, start: RunStart) => Promise<unknown>;
 
 /**

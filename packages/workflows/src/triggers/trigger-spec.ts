@@ -9,7 +9,14 @@ import {
   WEBHOOK_TRIGGER_TYPE,
 } from './trigger-types';
 
-/** Which changes a dbChange trigger listens to. */
+/**
+ * Which changes a dbChange trigger listens to.
+ *
+ * @example
+ * ```ts
+ * const events: DbChangeEvents = 'create';
+ * ```
+ */
 export type DbChangeEvents = 'all' | 'create' | 'save' | 'delete';
 
 /**
