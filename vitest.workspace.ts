@@ -31,6 +31,25 @@ function packageProject(name: string, testTimeout = 20_000): TestProjectConfigur
   });
 }
 
+/**
+ * An example app's end-to-end tests (`examples/<name>/test/**\/*.test.ts`). They run the built
+ * app and the built packages in child processes: `globalSetup` builds what is missing or stale and
+ * installs Chromium when it is absent.
+ */
+function exampleProject(name: string, testTimeout = 60_000): TestProjectConfiguration {
+  return defineProject({
+    resolve: { alias: sourceAliases },
+    test: {
+      name,
+      root: `${root}examples/${name}`,
+      include: ['test/**/*.test.ts'],
+      globalSetup: ['test/global-setup.ts'],
+      testTimeout,
+      hookTimeout: testTimeout,
+    },
+  });
+}
+
 /** Checks that span the repository (documentation coverage, README commands). */
 const repoProject = defineProject({
   resolve: { alias: sourceAliases },
@@ -45,6 +64,7 @@ export const projects: TestProjectConfiguration[] = [
   packageProject('workflows', 60_000),
   packageProject('server', 60_000),
   packageProject('manager', 120_000),
+  exampleProject('reference-app'),
 ];
 
 export default projects;
