@@ -418,17 +418,13 @@ export class RunContext implements RunServices, NodeHost {
             this.#pending--;
             if (this.#ended) return;
             this.#host.enter?.();
-            try {
-              (callback as (...a: unknown[]) => void)(...args);
-            } catch (error) {
-              this.log(
-                'error',
-                `Error in timer callback: ${(error as Error)?.message ?? String(error)}`,
-                undefined,
-                nodeId,
-                nodeType,
-              );
-            }
+            this.#callUserCallback(
+              callback as (...a: unknown[]) => unknown,
+              args,
+              'timer callback',
+              nodeId,
+              nodeType,
+            );
             this.#scheduleIdleCheck();
           },
           typeof ms === 'number' && ms > 0 ? Math.min(ms, 2_147_483_647) : 0,
@@ -451,17 +447,13 @@ export class RunContext implements RunServices, NodeHost {
           this.#pending--;
           if (this.#ended) return;
           this.#host.enter?.();
-          try {
-            (callback as (...a: unknown[]) => void)(...args);
-          } catch (error) {
-            this.log(
-              'error',
-              `Error in setImmediate callback: ${(error as Error)?.message ?? String(error)}`,
-              undefined,
-              nodeId,
-              nodeType,
-            );
-          }
+          this.#callUserCallback(
+            callback as (...a: unknown[]) => unknown,
+            args,
+            'setImmediate callback',
+            nodeId,
+            nodeType,
+          );
           this.#scheduleIdleCheck();
         });
         this.#immediates.add(immediate);
@@ -479,6 +471,35 @@ export class RunContext implements RunServices, NodeHost {
         return undefined;
       },
     };
+  }
+
+  /** Calls a script's timer callback under the script time limit; a runaway one fails the run. */
+  #callUserCallback(
+    callback: (...a: unknown[]) => unknown,
+    args: readonly unknown[],
+    what: string,
+    nodeId: string,
+    nodeType: string,
+  ): void {
+    try {
+      this.#host.sandbox.invoke(callback, undefined, args);
+    } catch (error) {
+      if (BackendError.is(error) && error.code === 'TIMEOUT') {
+        this.fail(
+          new BackendError('TIMEOUT', `${nodeType} ${nodeId}: a ${what}: ${error.message}`, {
+            cause: error,
+          }),
+        );
+        return;
+      }
+      this.log(
+        'error',
+        `Error in ${what}: ${(error as Error)?.message ?? String(error)}`,
+        undefined,
+        nodeId,
+        nodeType,
+      );
+    }
   }
 
   /** `fetch` bound to the run: aborted when the run ends, and keeps the run alive meanwhile. */

@@ -140,6 +140,42 @@ describe('RunTasks (Run Tasks)', () => {
     expect(await call('all', [])).toMatchObject({ ok: 1, ko: 0, seen: [] });
   });
 
+  it('stops starting tasks on abort and pulses aborted at the next completion', async () => {
+    runtime.load(
+      project(
+        {
+          ...main('abortable', { maxRunningTasks: 1 }),
+          nodes: [
+            ...main('abortable', { maxRunningTasks: 1 }).nodes,
+            {
+              id: 'stop',
+              type: 'JavaScriptFunction',
+              parameters: {
+                functionScript: 'await new Promise((r) => setTimeout(r, 1)); Outputs.Abort();',
+              },
+              ports: [{ name: 'out-Abort', plug: 'output', type: 'signal' }],
+            },
+          ],
+          wires: [
+            ...(main('abortable', { maxRunningTasks: 1 }).wires ?? []),
+            ['req', 'receive', 'stop', 'run'],
+            ['stop', 'out-Abort', 'tasks', 'abort'],
+          ],
+        },
+        template,
+      ),
+      { source: 'abortable' },
+    );
+    const r = await call('abortable', [
+      { id: 'a', label: 'A' },
+      { id: 'b', label: 'B' },
+      { id: 'c', label: 'C' },
+      { id: 'd', label: 'D' },
+    ]);
+    expect(r).toMatchObject({ aborted: 1, ok: 0, ko: 0 });
+    expect((r['seen'] as string[]).length).toBeLessThan(4);
+  });
+
   it('with stopOnFailure starts no task after the first failure, then pulses failure and aborted once', async () => {
     const r = await call('stop', [
       { id: 'p', label: 'P' },
