@@ -25,14 +25,18 @@ const ROWS = 1_000;
 const LIMIT = 20;
 const IN_FLIGHT = 32;
 const ROUND_MS = 1_500;
-const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const fmt = (n, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 const dir = mkdtempSync(join(tmpdir(), 'lb-workflows-bench-'));
 const adapter = new LocalSQLAdapter(join(dir, 'bench.db'));
 await adapter.connect();
 await adapter.transaction(async (tx) => {
   for (let i = 0; i < ROWS; i++) {
-    await tx.create({ collection: 'Todo', data: { title: `item ${i}`, n: i, done: i % 2 === 0, tags: ['a', 'b'] } });
+    await tx.create({
+      collection: 'Todo',
+      data: { title: `item ${i}`, n: i, done: i % 2 === 0, tags: ['a', 'b'] },
+    });
   }
 });
 
@@ -44,7 +48,11 @@ const queryFunction = {
       graph: {
         roots: [
           { id: 'req', type: 'noodl.cloud.request', parameters: { allowNoAuth: true } },
-          { id: 'q', type: 'DbCollection2', parameters: { collectionName: 'Todo', storageEnableLimit: true, storageLimit: LIMIT } },
+          {
+            id: 'q',
+            type: 'DbCollection2',
+            parameters: { collectionName: 'Todo', storageEnableLimit: true, storageLimit: LIMIT },
+          },
           { id: 'res', type: 'noodl.cloud.response' },
         ],
         connections: [
@@ -67,7 +75,10 @@ function functionPath(name, options) {
       await runtime.start();
       const probe = await runtime.run('todos/list', { body: '{}' });
       const items = JSON.parse(probe.body).result?.items;
-      if (probe.statusCode !== 200 || items?.length !== LIMIT) throw new Error(`${name}: unexpected answer ${probe.statusCode} ${probe.body.slice(0, 200)}`);
+      if (probe.statusCode !== 200 || items?.length !== LIMIT)
+        throw new Error(
+          `${name}: unexpected answer ${probe.statusCode} ${probe.body.slice(0, 200)}`,
+        );
     },
     async call() {
       const result = await runtime.run('todos/list', { body: '{}', headers: {} });
@@ -91,10 +102,14 @@ const PATHS = [
   },
   // Execution records are written for every run (batched); they are part of the cost measured.
   functionPath('function: run() with worker isolation (default)', {}),
+  functionPath('function: run() with worker isolation, 1 worker', { workers: 1 }),
   functionPath('function: run() with isolation none', { isolation: 'none' }),
   // For reference: the same without execution records.
   functionPath('function: run() worker isolation, records off', { records: false }),
-  functionPath('function: run() isolation none, records off', { isolation: 'none', records: false }),
+  functionPath('function: run() isolation none, records off', {
+    isolation: 'none',
+    records: false,
+  }),
 ];
 
 /** Keeps IN_FLIGHT calls going for ROUND_MS; calls per second, best of 3 rounds. */
@@ -132,9 +147,15 @@ try {
 }
 
 const baseline = results[0].perSecond;
-console.log(`Query ${LIMIT} of ${ROWS} rows, ${IN_FLIGHT} calls in flight, best of 3 x ${ROUND_MS} ms (Node ${process.version})`);
+console.log(
+  `Query ${LIMIT} of ${ROWS} rows, ${IN_FLIGHT} calls in flight, best of 3 x ${ROUND_MS} ms (Node ${process.version})`,
+);
 for (const r of results) {
-  console.log(`  ${r.name.padEnd(52)} ${fmt(r.perSecond).padStart(8)} calls/s   ${fmt(r.perSecond / baseline, 2)}x`);
+  console.log(
+    `  ${r.name.padEnd(52)} ${fmt(r.perSecond).padStart(8)} calls/s   ${fmt(r.perSecond / baseline, 2)}x`,
+  );
 }
 const workerRatio = results[1].perSecond / baseline;
-console.log(`target: function path (worker isolation) >= 0.50x direct -> ${fmt(workerRatio, 2)}x ${workerRatio >= 0.5 ? 'OK' : 'BELOW TARGET'}`);
+console.log(
+  `target: function path (worker isolation) >= 0.50x direct -> ${fmt(workerRatio, 2)}x ${workerRatio >= 0.5 ? 'OK' : 'BELOW TARGET'}`,
+);

@@ -181,3 +181,59 @@ describe('Noodl.Users', () => {
     expect(await script('await Noodl.Users.logIn("a", "b");')).toMatch(/logIn is not available/);
   });
 });
+
+describe('default user service (sessions through the adapter)', () => {
+  it('authenticates a Parse-style _Session token and exposes the _User as Noodl.Users.Current', async () => {
+    const user = await adapter.create({
+      collection: '_User',
+      data: { username: 'ada', email: 'ada@example.com', password: 'secret-hash' },
+    });
+    await adapter.create({
+      collection: '_Session',
+      data: {
+        sessionToken: 'r:live',
+        user: user.objectId,
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      },
+    });
+    await adapter.create({
+      collection: '_Session',
+      data: {
+        sessionToken: 'r:expired',
+        user: user.objectId,
+        expiresAt: new Date(Date.now() - 60_000).toISOString(),
+      },
+    });
+    const authed = inlineRuntime({ adapter });
+    const call = (token: string) =>
+      callGraph(
+        authed,
+        [
+          {
+            id: 'f',
+            type: 'JavaScriptFunction',
+            parameters: {
+              functionScript:
+                'const c = Noodl.Users.Current; Outputs.value = c && { id: c.UserId, name: c.Properties.username, password: c.Properties.password }; Outputs.Done();',
+            },
+            ports: [{ name: 'out-Done', plug: 'output', type: 'signal' }],
+          },
+        ],
+        [
+          ['req', 'receive', 'f', 'run'],
+          ['req', 'auth', 'res', 'pm-auth'],
+          ['f', 'out-value', 'res', 'pm-user'],
+          ['f', 'out-Done', 'res', 'send'],
+        ],
+        {},
+        { 'x-parse-session-token': token },
+      );
+    expect((await call('r:live')).json.result).toEqual({
+      auth: true,
+      user: { id: user.objectId, name: 'ada' },
+    });
+    expect((await call('r:expired')).json.result).toEqual({ auth: false });
+    expect((await call('r:unknown')).json.result).toEqual({ auth: false });
+    await authed.close();
+  });
+});
