@@ -10,7 +10,7 @@ import { DEFAULT_BODY_LIMIT, jsonBodyParser } from './internal/body-parser';
 import { compose } from './internal/compose';
 import { corsMiddleware, type CorsSetting } from './internal/cors';
 import { exportBackend } from './internal/export';
-import { functionName, runFunction } from './internal/functions';
+import { functionName, runFunction, runWebhook } from './internal/functions';
 import { errorMiddleware, publicError, toHttpError } from './internal/http-errors';
 import {
   nativeCreate,
@@ -287,6 +287,12 @@ export function createApiRouter(options: ApiRouterOptions): Router {
     const segments = (req.params as { name?: unknown }).name;
     const name = Array.isArray(segments) ? segments.join('/') : segments;
     await runFunction(runner(), functionName(name), req, res, functionTimeoutMs);
+  });
+  // Webhook Trigger workflows: any method, the path after /webhooks/ names the webhook.
+  router.all('/webhooks/*path', async (req, res) => {
+    const segments = (req.params as { path?: unknown }).path;
+    const path = Array.isArray(segments) ? segments.join('/') : segments;
+    await runWebhook(runner(), functionName(path), req, res, functionTimeoutMs);
   });
 
   // ---- Parse-compatible routes -----------------------------------------------------------------

@@ -46,4 +46,23 @@ export interface FunctionResponse {
  */
 export interface FunctionRunner {
   run(name: string, request: FunctionRequest): Promise<FunctionResponse>;
+  /**
+   * Optional: answers `/webhooks/<path>` (any method). `WorkflowRuntime` implements it for its
+   * Webhook Trigger nodes; without it those routes answer 404.
+   */
+  webhook?(path: string, request: WebhookRequest): Promise<FunctionResponse>;
+}
+
+/**
+ * What a runner's `webhook` receives: a {@link FunctionRequest} plus the HTTP method and the
+ * query string parameters.
+ *
+ * @example
+ * ```ts
+ * const call: WebhookRequest = { method: 'POST', body: '{"event":"push"}', headers: {}, query: { secret: 's3cret' } };
+ * ```
+ */
+export interface WebhookRequest extends FunctionRequest {
+  readonly method: string;
+  readonly query: Readonly<Record<string, string>>;
 }

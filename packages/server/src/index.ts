@@ -26,7 +26,12 @@ export {
   type ConfigStorage,
   type ConfigStoreOptions,
 } from './config-store';
-export type { FunctionRequest, FunctionResponse, FunctionRunner } from './function-runner';
+export type {
+  FunctionRequest,
+  FunctionResponse,
+  FunctionRunner,
+  WebhookRequest,
+} from './function-runner';
 export {
   createConsoleLogger,
   redactLogFields,

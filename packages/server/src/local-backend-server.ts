@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { BackendError, toBackendError, type CloudStoreAdapter } from '@localbackend/adapter';
@@ -9,6 +10,11 @@ import { attachRealtime, type RealtimeHandle } from './attach-realtime';
 import { ConfigStore } from './config-store';
 import { createApiRouter, type CorsSetting } from './create-api-router';
 import type { FunctionRunner } from './function-runner';
+import type {
+  WorkflowRuntime,
+  WorkflowRuntimeOptions,
+  WorkflowWatcher,
+} from '@localbackend/workflows';
 import { createConsoleLogger, type LogLevel, type Logger } from './logger';
 import { hostCheck, isAllowedHost } from './internal/host-check';
 import { compose } from './internal/compose';
@@ -53,11 +59,14 @@ export interface LocalBackendServerOptions {
   /** Runs `POST /functions/:name` (e.g. `@localbackend/workflows`' WorkflowRuntime); can be set later with {@link LocalBackendServer.setFunctionRunner}. */
   readonly functionRunner?: FunctionRunner;
   /**
-   * Folder of `*.workflow.json` files. Accepted and exposed as
-   * {@link LocalBackendServer.workflowsPath}; loading them is the workflow runtime's job (pass
-   * its runner as `functionRunner`) — the server does not read the folder itself yet.
+   * Folder of `*.workflow.json` files. When set and no `functionRunner` is given, `start()`
+   * creates a `WorkflowRuntime` (`@localbackend/workflows`) on the served store, loads and
+   * watches the folder (hot reload), and serves its cloud functions on `POST /functions/:name`
+   * and its webhooks on `/webhooks/*`; `stop()` closes it before the store.
    */
   readonly workflowsPath?: string;
+  /** Options for the workflow runtime created for `workflowsPath` (workers, timeouts...). */
+  readonly workflows?: Omit<WorkflowRuntimeOptions, 'adapter'>;
   /** WebSocket clients without subscriptions receive nothing (default `false`: everything). */
   readonly requireSubscription?: boolean;
   /** Structured logs (default: JSON lines on stderr at `logLevel`). */
@@ -123,6 +132,8 @@ export class LocalBackendServer {
   #adapter: CloudStoreAdapter | undefined;
   #configStore: ConfigStore | undefined;
   #functionRunner: FunctionRunner | undefined;
+  #workflowRuntime: WorkflowRuntime | undefined;
+  #workflowWatcher: WorkflowWatcher | undefined;
   #http: HttpServer | undefined;
   #realtime: RealtimeHandle | undefined;
   #port: number;
@@ -324,6 +335,16 @@ export class LocalBackendServer {
         error: error instanceof Error ? error.message : String(error),
       });
     }
+    if (options.workflowsPath !== undefined && this.#functionRunner === undefined) {
+      try {
+        await this.#startWorkflows(adapter, options.workflowsPath);
+      } catch (error) {
+        if (options.adapter === undefined || options.closeAdapterOnStop !== false) {
+          await adapter.disconnect().catch(() => undefined);
+        }
+        throw toBackendError(error, `Could not start the workflows in ${options.workflowsPath}`);
+      }
+    }
     const host = options.host ?? '127.0.0.1';
     const allowedHosts = options.allowedHosts ?? [];
     const checkHosts = allowedHosts !== '*';
@@ -377,6 +398,7 @@ export class LocalBackendServer {
         server.listen(this.#port, host);
       });
     } catch (error) {
+      await this.#stopWorkflows();
       if (options.adapter === undefined || options.closeAdapterOnStop !== false) {
         await adapter.disconnect().catch(() => undefined);
       }
@@ -412,6 +434,57 @@ export class LocalBackendServer {
     this.#stopping = false;
     this.#running = true;
     this.#logger.info('started', { host, port: this.#port });
+  }
+
+  /**
+   * The workflow runtime created for `workflowsPath` (after `start()`), e.g. for its
+   * `listRuns()` / `getRun()`.
+   *
+   * @example
+   * ```ts
+   * const runs = await server.workflowRuntime?.listRuns({ limit: 10 });
+   * ```
+   */
+  get workflowRuntime(): WorkflowRuntime | undefined {
+    return this.#workflowRuntime;
+  }
+
+  async #startWorkflows(adapter: CloudStoreAdapter, dir: string): Promise<void> {
+    const { WorkflowRuntime } = await import('@localbackend/workflows');
+    const configStore = this.#configStore;
+    const runtime = new WorkflowRuntime({
+      ...(configStore === undefined ? {} : { config: () => configStore.getValues() }),
+      ...this.#options.workflows,
+      adapter,
+    });
+    runtime.on('error', ({ reason, path }) =>
+      this.#logger.warn('workflow not loaded', { file: path, reason }),
+    );
+    try {
+      await mkdir(dir, { recursive: true });
+      this.#workflowWatcher = await runtime.watch(dir);
+    } catch (error) {
+      await runtime.close().catch(() => undefined);
+      throw error;
+    }
+    this.#workflowRuntime = runtime;
+    this.#functionRunner = runtime;
+  }
+
+  async #stopWorkflows(): Promise<void> {
+    const runtime = this.#workflowRuntime;
+    if (runtime === undefined) return;
+    if (this.#functionRunner === runtime) this.#functionRunner = undefined;
+    this.#workflowRuntime = undefined;
+    try {
+      await this.#workflowWatcher?.close();
+      await runtime.close();
+    } catch (error) {
+      this.#logger.error('closing the workflow runtime failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    this.#workflowWatcher = undefined;
   }
 
   #configPath(): string | undefined {
@@ -499,6 +572,7 @@ export class LocalBackendServer {
     await closed;
     this.#realtime = undefined;
     this.#http = undefined;
+    await this.#stopWorkflows();
     if (this.#options.closeAdapterOnStop !== false) {
       try {
         await this.#adapter?.disconnect();

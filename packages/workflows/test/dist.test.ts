@@ -11,7 +11,7 @@ const built =
   ['workflows', 'adapter', 'query'].every((p) =>
     existsSync(join(packageDir, '..', p, 'dist', 'index.js')),
   ) && existsSync(join(dist, 'worker.js'));
-const fixture = join(__dirname, '../../../../shared/fixtures/noodl/example-cf-api-test-post.json');
+const fixture = join(__dirname, 'fixtures/noodl/example-cf-api-test-post.json');
 
 const script = (load: string) => `
 ${load}

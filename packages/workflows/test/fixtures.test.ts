@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowRuntime } from '../src/runtime/workflow-runtime';
 
-const FIXTURES = join(__dirname, '../../../../shared/fixtures/noodl');
+const FIXTURES = join(__dirname, 'fixtures/noodl');
 const API_POST = 'example-cf-api-test-post.json';
 const SIMPLE = 'example-cf-no-auth-ok-expression-js.json';
 

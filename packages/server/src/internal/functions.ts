@@ -53,11 +53,11 @@ export function functionRequest(req: Request, res: Response): FunctionRequest {
   return { body: JSON.stringify(body), headers };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<T> {
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new BackendError('TIMEOUT', `function ${name} did not answer within ${ms} ms`)),
+      () => reject(new BackendError('TIMEOUT', `${what} did not answer within ${ms} ms`)),
       ms,
     );
     timer.unref?.();
@@ -102,12 +102,47 @@ export async function runFunction(
     );
   }
   const request = functionRequest(req, res);
+  await callRunner(() => runner.run(name, request), `function ${name}`, res, timeoutMs);
+}
+
+/** Runs the webhook `path` of the runner and writes its response. */
+export async function runWebhook(
+  runner: FunctionRunner | undefined,
+  path: string,
+  req: Request,
+  res: Response,
+  timeoutMs: number,
+): Promise<void> {
+  const webhook = runner?.webhook;
+  if (runner === undefined || webhook === undefined) {
+    throw new BackendError(
+      'ROUTE_NOT_FOUND',
+      `no webhook at "${path}" (no workflow runtime with webhooks on this backend)`,
+      {
+        details: { path: 'params.path' },
+      },
+    );
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of Object.entries(req.query)) {
+    if (typeof value === 'string') query[key] = value;
+  }
+  const request = { ...functionRequest(req, res), method: req.method, query };
+  await callRunner(() => webhook.call(runner, path, request), `webhook ${path}`, res, timeoutMs);
+}
+
+async function callRunner(
+  call: () => Promise<FunctionResponse>,
+  what: string,
+  res: Response,
+  timeoutMs: number,
+): Promise<void> {
   let response: unknown;
   try {
-    response = await withTimeout(runner.run(name, request), timeoutMs, name);
+    response = await withTimeout(call(), timeoutMs, what);
   } catch (error) {
     if (BackendError.is(error)) throw error;
-    throw new BackendError('SCRIPT_FAILED', `function ${name} failed`, { cause: error });
+    throw new BackendError('SCRIPT_FAILED', `${what} failed`, { cause: error });
   }
   if (!validResponse(response)) {
     throw new BackendError('INTERNAL', 'the function runner returned an invalid response', {
@@ -126,7 +161,7 @@ export async function runFunction(
     return;
   }
   // A failure: the runner's status, our error envelope, the runner's message.
-  let message = `function ${name} failed`;
+  let message = `${what} failed`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(response.body);
