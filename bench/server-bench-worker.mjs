@@ -1,7 +1,7 @@
 // Helper process of server.bench.mjs (not a benchmark itself): the load generator and the
 // WebSocket clients run here, in their own process, so that they do not share the event loop
 // with the servers being measured.
-//   node server-bench-worker.mjs load <url> <connections> <seconds>
+//   node server-bench-worker.mjs load <url> <connections> <seconds> [method] [json body]
 //   node server-bench-worker.mjs clients <wsUrl> <count> <collection>   (then IPC messages)
 import { createRequire } from 'node:module';
 
@@ -11,12 +11,14 @@ const now = () => performance.timeOrigin + performance.now();
 
 if (mode === 'load') {
   const autocannon = require('autocannon');
-  const [url, connections, seconds] = args;
+  const [url, connections, seconds, method = 'GET', body] = args;
   const result = await autocannon({
     url,
     connections: Number(connections),
     duration: Number(seconds),
     pipelining: 1,
+    method,
+    ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
   });
   process.stdout.write(
     JSON.stringify({

@@ -76,6 +76,35 @@ describe('execution records (_WorkflowRun / _WorkflowLog through the adapter)', 
     ).toHaveLength(1);
   });
 
+  it('keeps bodies longer than records.maxBodyChars as a truncated preview with their length', async () => {
+    const small = new WorkflowRuntime({
+      adapter,
+      isolation: 'none',
+      records: { flushIntervalMs: 10, maxBodyChars: 100 },
+    });
+    small.load(
+      project(scriptFunction('long', 'Outputs.value = "x".repeat(500); Outputs.Done();')),
+      {
+        source: 'long',
+      },
+    );
+    try {
+      const text = 'x'.repeat(500);
+      const result = await small.run('long', { body: '{}' });
+      expect(JSON.parse(result.body)).toEqual({ result: { value: text } });
+      const run = await small.getRun(result.runId);
+      const output = run!.output as { truncated: boolean; preview: string; length: number };
+      expect(output.truncated).toBe(true);
+      expect(output.length).toBe(result.body.length);
+      expect(output.preview).toBe(result.body.slice(0, 100));
+      expect(() => new WorkflowRuntime({ adapter, records: { maxBodyChars: 0 } })).toThrow(
+        /records\.maxBodyChars: expected a positive number/,
+      );
+    } finally {
+      await small.close();
+    }
+  });
+
   it('records failed runs with their error code and message', async () => {
     const result = await runtime.run('broken', { body: '{}' });
     const run = await runtime.getRun(result.runId);

@@ -157,7 +157,11 @@ async function callRunner(
     }
     if (res.getHeader('content-type') === undefined)
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.status(response.statusCode).send(response.body);
+    // Written directly, as sendJson does: express's send() would turn a longer body into a
+    // Buffer and write headers and body separately.
+    res.statusCode = response.statusCode;
+    res.setHeader('Content-Length', Buffer.byteLength(response.body));
+    res.end(response.body);
     return;
   }
   // A failure: the runner's status, our error envelope, the runner's message.

@@ -88,7 +88,18 @@ export interface WorkflowRuntimeOptions {
   /** Execution records; `false` keeps none. */
   readonly records?:
     | false
-    | { readonly store?: RunStore; readonly retention?: number; readonly flushIntervalMs?: number };
+    | {
+        readonly store?: RunStore;
+        readonly retention?: number;
+        readonly flushIntervalMs?: number;
+        /**
+         * Longest request / response body kept whole in a record, in characters (default 2 048);
+         * a longer one is kept as `{ truncated: true, preview, length }` with a 1 024-character
+         * preview. Records are for tracing runs; whole bodies of list answers made every run pay
+         * for writing (and later pruning) them.
+         */
+        readonly maxBodyChars?: number;
+      };
   /** Lowest level kept in run logs (default `info`). */
   readonly logLevel?: LogLevel;
   /** Most log lines kept per run (default 500). */
@@ -236,7 +247,8 @@ const REDACTED_HEADERS = new Set([
   'x-parse-rest-api-key',
   'x-parse-javascript-key',
 ]);
-const MAX_RECORDED_CHARS = 64 * 1024;
+const DEFAULT_RECORDED_CHARS = 2_048;
+const PREVIEW_CHARS = 1_024;
 
 function normalizeHeaders(headers: RunRequest['headers']): Record<string, string> {
   const out: Record<string, string> = {};
@@ -261,7 +273,7 @@ function bodyText(body: unknown): string {
 }
 
 /** JSON text of a value for an execution record, replaced by a preview when it is too large. */
-function recordJson(value: unknown): string {
+function recordJson(value: unknown, max: number): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -269,16 +281,18 @@ function recordJson(value: unknown): string {
     return '{"unserialisable":true}';
   }
   if (text === undefined) return 'null';
-  return text.length <= MAX_RECORDED_CHARS
-    ? text
-    : JSON.stringify({ truncated: true, preview: text.slice(0, 2_000), length: text.length });
+  return recordBody(text, max);
 }
 
 /** A body (JSON text) for an execution record, replaced by a preview when it is too large. */
-function recordBody(text: string): string {
-  return text.length <= MAX_RECORDED_CHARS
+function recordBody(text: string, max: number): string {
+  return text.length <= max
     ? text
-    : JSON.stringify({ truncated: true, preview: text.slice(0, 2_000), length: text.length });
+    : JSON.stringify({
+        truncated: true,
+        preview: text.slice(0, Math.min(max, PREVIEW_CHARS)),
+        length: text.length,
+      });
 }
 
 function redact(headers: Readonly<Record<string, string>>): Record<string, string> {
@@ -345,6 +359,7 @@ export class WorkflowRuntime {
   readonly #pool: WorkerPool | undefined;
   readonly #triggers: TriggerManager;
   readonly #recorder: RunRecorder | undefined;
+  #recordedChars = DEFAULT_RECORDED_CHARS;
   readonly #nodeModules: string[] = [];
   readonly #listeners = new Map<keyof WorkflowRuntimeEvents, Set<Listener<never>>>();
   readonly #watchers = new Set<WorkflowWatcher>();
@@ -413,6 +428,11 @@ export class WorkflowRuntime {
       const store =
         options.records?.store ??
         (options.adapter === undefined ? new MemoryRunStore() : new AdapterRunStore(this.#adapter));
+      this.#recordedChars = positive(
+        'records.maxBodyChars',
+        options.records?.maxBodyChars,
+        DEFAULT_RECORDED_CHARS,
+      );
       this.#recorder = new RunRecorder(store, {
         ...(options.records?.retention === undefined
           ? {}
@@ -1003,7 +1023,10 @@ export class WorkflowRuntime {
       status: 'running',
       startedAt: startedAt.toISOString(),
       input: recordJson(
-        typeof input.body === 'string' ? { ...input, body: recordBody(input.body) } : job.input,
+        typeof input.body === 'string'
+          ? { ...input, body: recordBody(input.body, this.#recordedChars) }
+          : job.input,
+        this.#recordedChars,
       ),
     };
     this.#registry.acquire(job.generation);
@@ -1022,7 +1045,10 @@ export class WorkflowRuntime {
         durationMs: endedAt.getTime() - startedAt.getTime(),
         ...(outcome.response === undefined
           ? {}
-          : { statusCode: outcome.response.statusCode, output: recordBody(outcome.response.body) }),
+          : {
+              statusCode: outcome.response.statusCode,
+              output: recordBody(outcome.response.body, this.#recordedChars),
+            }),
         ...(outcome.error === undefined ? {} : { error: outcome.error }),
       };
       this.#recorder?.end(finished, outcome.logs);
