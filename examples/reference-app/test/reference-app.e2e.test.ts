@@ -4,6 +4,7 @@
  * dir, the three workflows), and is driven by Debian's Chromium through playwright-core, by the
  * official Parse JS SDK and by a raw WebSocket client.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSQLAdapter } from '@localbackend/sqlite';
 import { freePort, startApp, type AppProcess } from './support/app-process';
 import { launchBrowser, type TestBrowser } from './support/browser';
-import { resultsDir } from './support/paths';
+import { appDir, resultsDir } from './support/paths';
 
 interface Todo {
   objectId: string;
@@ -403,6 +404,27 @@ describe('the realtime protocol with a raw WebSocket client', () => {
       data: { object: { action: 'create', todoId: todo.objectId } },
     });
     socket.close();
+  });
+});
+
+describe('scripts/watch-changes.mjs (the README tour)', () => {
+  it('prints a change written with the REST API', async () => {
+    const watcher = spawn(
+      process.execPath,
+      [path.join(appDir, 'scripts', 'watch-changes.mjs'), app.backendUrl, 'Todo'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    watcher.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    try {
+      await expect.poll(() => out, { timeout: 5000 }).toContain('watching');
+      const todo = await rest<Todo>('POST', '/api/Todo', { title: 'Hello from curl' });
+      await expect
+        .poll(() => out, { timeout: 2000 })
+        .toMatch(new RegExp(`create +Todo/${todo.objectId} .*"title":"Hello from curl"`));
+    } finally {
+      watcher.kill('SIGINT');
+    }
   });
 });
 
