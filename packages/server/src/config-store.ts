@@ -53,8 +53,6 @@ export interface ConfigStoreOptions {
   readonly collection?: string;
 }
 
-/** An update of one parameter: a new value or `{ __op: 'Delete' }`. */
-type ParamUpdate = unknown;
 
 const RECORD_ID = 'params';
 const MAX_KEY_LENGTH = 256;
@@ -197,7 +195,7 @@ export class ConfigStore {
    * ```
    */
   async update(
-    params: Readonly<Record<string, ParamUpdate>>,
+    params: Readonly<Record<string, unknown>>,
     masterKeyOnly: Readonly<Record<string, boolean>> = {},
   ): Promise<ConfigSnapshot> {
     const updates = validateParams(params);
