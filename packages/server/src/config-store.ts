@@ -53,7 +53,6 @@ export interface ConfigStoreOptions {
   readonly collection?: string;
 }
 
-
 const RECORD_ID = 'params';
 const MAX_KEY_LENGTH = 256;
 const FALLBACK_CODES = new Set(['INVALID_COLLECTION_NAME', 'FORBIDDEN', 'UNSUPPORTED']);
