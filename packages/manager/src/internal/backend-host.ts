@@ -116,6 +116,9 @@ export async function startServingHost(
       logger: log,
       workflowsPath: workflowsDir,
       functionRunner: runtime,
+      // The runtime still writes execution records (and finishes runs) after the server stops
+      // taking requests: the store is closed below, after the runtime.
+      closeAdapterOnStop: false,
     });
     await server.start();
   } catch (error) {
