@@ -95,6 +95,19 @@ describe('localbackend CLI', () => {
     expect(JSON.parse((await runCli(['list', '--json'], env())).stdout)).toEqual([]);
   });
 
+  it('accepts global options before the command (localbackend --root <dir> list)', async () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'lb-cli-root-'));
+    try {
+      expect((await runCli(['--root', other, 'create', 'Early', '--json'])).code).toBe(0);
+      const listed = await runCli([`--root=${other}`, '--json', 'list']);
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ name: 'Early' })]);
+      expect((await runCli(['--root', other, 'nothing'])).code).toBe(2);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('exits 3 for an unknown backend and 4 for a broken config or invalid input', async () => {
     const missing = await runCli(['status', 'nobody', '--json'], env());
     expect(missing.code).toBe(3);

@@ -983,10 +983,31 @@ function parseOptions(
 }
 
 /**
+ * Global options may come before the command (`localbackend --root x list`): they are moved
+ * behind it, where the command's parser reads them. `--help` alone stays first.
+ */
+function globalOptionsAfterCommand(argv: readonly string[]): readonly string[] {
+  const leading: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i]!;
+    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : undefined;
+    const spec = name === undefined ? undefined : GLOBAL_OPTIONS[name];
+    if (spec === undefined || name === 'help') break;
+    leading.push(arg);
+    i++;
+    if (spec.type === 'string' && !arg.includes('=') && i < argv.length) leading.push(argv[i++]!);
+  }
+  if (leading.length === 0 || i >= argv.length) return argv;
+  return [argv[i]!, ...leading, ...argv.slice(i + 1)];
+}
+
+/**
  * Runs `localbackend` with `argv` (without the node and script paths) and resolves with the exit
  * code. Never throws.
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  argv = globalOptionsAfterCommand(argv);
   const first = argv[0];
   let jsonMode = argv.includes('--json');
   const fail = (code: number, errorCode: string, message: string): number => {
