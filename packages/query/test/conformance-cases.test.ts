@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type Database from 'better-sqlite3';
 import type { PGlite } from '@electric-sql/pglite';
 import type { TableSchema } from '@localbackend/adapter';
-import { FILTER_CASES } from '@localbackend/adapter/testing';
+import { FILTER_CASES, ITEM_FIXTURE } from '@localbackend/adapter/testing';
 import { compile, matches, parseWhere } from '../src/index';
 import {
   lookupFor,
@@ -33,63 +33,6 @@ const ITEM: TableSchema = {
     { name: 'loc', type: 'GeoPoint' },
     { name: 'body', type: 'String' },
   ],
-};
-
-/** The suite's Item fixture (adapter/src/testing/fixtures.ts), as an adapter stores it. */
-const ITEM_FIXTURE: Record<string, Record<string, unknown>> = {
-  a: {
-    title: 'Buy milk',
-    n: 1,
-    done: false,
-    due: new Date('2026-01-01T00:00:00.000Z'),
-    tags: ['x', 'y'],
-    meta: { city: 'Oslo', zip: 150 },
-    owner: 'o1',
-    loc: { latitude: 59.91, longitude: 10.75 },
-    body: 'fresh milk from the farm',
-  },
-  b: {
-    title: 'buy bread',
-    n: 2,
-    done: true,
-    due: new Date('2026-02-01T00:00:00.000Z'),
-    tags: ['y'],
-    meta: { city: 'Bergen', zip: 5003 },
-    owner: 'o1',
-    loc: { latitude: 60.39, longitude: 5.32 },
-    body: 'bread and butter',
-  },
-  c: {
-    title: 'Call mom',
-    n: 3,
-    done: false,
-    due: new Date('2026-03-01T00:00:00.000Z'),
-    tags: [],
-    meta: { city: 'Oslo' },
-    owner: 'o2',
-    loc: { latitude: 40.71, longitude: -74.0 },
-    body: 'phone call',
-  },
-  d: { title: 'Clean house', n: 4, done: true, tags: ['z', 'x'] },
-  e: {
-    title: 'écrire',
-    n: 5.5,
-    done: false,
-    due: new Date('2026-05-15T00:00:00.000Z'),
-    tags: ['x'],
-    meta: { city: 'Trondheim', zip: 7010 },
-    owner: 'o2',
-    loc: { latitude: 63.43, longitude: 10.39 },
-    body: 'milk and honey',
-  },
-  f: {
-    n: -1,
-    due: new Date('2025-12-31T00:00:00.000Z'),
-    meta: {},
-    owner: 'o1',
-    loc: { latitude: -33.87, longitude: 151.21 },
-    body: 'MILK shake',
-  },
 };
 
 const rows: Row[] = Object.entries(ITEM_FIXTURE).map(([key, item]) => {

@@ -3,7 +3,14 @@ import { BackendError, ERROR_CODES, type ErrorCode } from '../backend-error';
 import type { CloudStoreAdapter } from '../cloud-store-adapter';
 import type { StoredRecord } from '../field-value';
 
-/** Keys of the items of the filter fixture. */
+/**
+ * Keys of the items of the filter fixture ({@link ITEM_FIXTURE}).
+ *
+ * @example
+ * ```ts
+ * const key: ItemKey = 'a';
+ * ```
+ */
 export type ItemKey = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 
 /** Ids of the seeded fixture records, by key. */
@@ -69,7 +76,17 @@ const ITEMS: Record<ItemKey, Record<string, unknown>> = {
   },
 };
 
-/** The raw fixture values (for tests that compare what was stored). */
+/**
+ * The items the filter cases run against, keyed `a`..`f`, as written (dates as `Date`, `owner`
+ * as the key of an `Owner` record). `FILTER_CASES` name their expected results by these
+ * keys, so a package can replay the cases on its own storage.
+ *
+ * @example
+ * ```ts
+ * import { FILTER_CASES, ITEM_FIXTURE } from '@localbackend/adapter/testing';
+ * for (const [key, item] of Object.entries(ITEM_FIXTURE)) insertRow({ objectId: key, ...item });
+ * ```
+ */
 export const ITEM_FIXTURE: Readonly<Record<ItemKey, Readonly<Record<string, unknown>>>> = ITEMS;
 
 /**

@@ -13,3 +13,4 @@ export type {
   ConformanceOptions,
 } from './conformance-context';
 export { FILTER_CASES, type FilterCase } from './filter-cases';
+export { ITEM_FIXTURE, type ItemKey } from './fixtures';
