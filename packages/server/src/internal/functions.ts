@@ -54,15 +54,23 @@ export function functionRequest(req: Request, res: Response): FunctionRequest {
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
       () => reject(new BackendError('TIMEOUT', `${what} did not answer within ${ms} ms`)),
       ms,
     );
     timer.unref?.();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function validResponse(value: unknown): value is FunctionResponse {

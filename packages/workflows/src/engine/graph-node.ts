@@ -78,6 +78,9 @@ export interface NodeHost {
  */
 export type NodeRole = 'plain' | 'instance' | 'componentInputs' | 'componentOutputs';
 
+const NO_NAMES: ReadonlySet<string> = new Set();
+const NO_NODES: readonly GraphNode[] = [];
+
 /**
  * One node instance of a run: input queues, dirty state, the update algorithm of
  * NOODL-RUNTIME §2.6 and the output side of §2.4-2.5. Implements {@link NodeContext} for its
@@ -96,7 +99,7 @@ export class GraphNode implements NodeContext {
   /** The component instance node that contains this node (undefined for a run's root). */
   readonly owner: GraphNode | undefined;
   /** For instance nodes: inputs that always count as connected (Run Tasks' `Do`). */
-  forcedConnected: ReadonlySet<string> = new Set();
+  forcedConnected: ReadonlySet<string> = NO_NAMES;
   /** For instance nodes: the Run Tasks item of this task. */
   forEachItem: unknown = undefined;
   /** True once the run wired this Response node to the request. */
@@ -115,17 +118,18 @@ export class GraphNode implements NodeContext {
   readonly #queues = new Map<string, unknown[]>();
   readonly #incoming = new Map<string, Edge[]>();
   readonly #outgoing = new Map<string, Edge[]>();
-  readonly #signalState = new Map<string, boolean>();
-  readonly #signalled = new Set<string>();
-  readonly #sendCounts = new Map<string, { iteration: number; count: number }>();
+  // Created on first use: most nodes never receive a signal or send many values.
+  #signalState: Map<string, boolean> | undefined;
+  #signalled: Set<string> | undefined;
+  #sendCounts: Map<string, { iteration: number; count: number }> | undefined;
   #after: (() => void)[] = [];
   #updating = false;
   #firstUpdateDone = false;
   #cyclicWarned = false;
   /** Extra nodes updated after this one's passes (an instance's Component Outputs). */
-  postUpdate: GraphNode[] = [];
+  postUpdate: readonly GraphNode[] = NO_NODES;
   /** Extra nodes dirtied with this one (an instance's Component Inputs/Outputs). */
-  dirtyWith: GraphNode[] = [];
+  dirtyWith: readonly GraphNode[] = NO_NODES;
 
   constructor(
     private readonly host: NodeHost,
@@ -204,7 +208,7 @@ export class GraphNode implements NodeContext {
     if (incoming === undefined) target.#incoming.set(toPort, (incoming = []));
     incoming.push(edge);
     // Connection-time delivery (§2.4): a pulse if the output is mid-signal, else the current value.
-    if (this.#signalled.has(fromPort) && this.#updating) {
+    if (this.#signalled?.has(fromPort) === true && this.#updating) {
       target.queueInput(toPort, true);
       target.queueInput(toPort, false);
     } else {
@@ -301,12 +305,16 @@ export class GraphNode implements NodeContext {
     }
   }
 
-  /** Upstream nodes pulled before this node's passes. */
-  #upstream(): GraphNode[] {
-    if (this.role === 'componentInputs') return this.owner === undefined ? [] : [this.owner];
+  /** Pulls the upstream nodes before this node's passes. */
+  #updateUpstream(): void {
+    if (this.role === 'componentInputs') {
+      this.owner?.update();
+      return;
+    }
+    if (this.#incoming.size === 0) return;
     const nodes: GraphNode[] = [];
     for (const edges of this.#incoming.values()) for (const edge of edges) nodes.push(edge.source);
-    return nodes;
+    for (const source of nodes) source.update();
   }
 
   /** The update algorithm of §2.6. */
@@ -314,7 +322,7 @@ export class GraphNode implements NodeContext {
     if (this.#updating || !this.dirty || this.deleted || this.host.ended) return;
     this.#updating = true;
     try {
-      for (const source of this.#upstream()) source.update();
+      this.#updateUpstream();
       let repetitions = 0;
       let passes = 0;
       while (this.dirty && !this.deleted && !this.host.ended) {
@@ -354,7 +362,7 @@ export class GraphNode implements NodeContext {
     let count = 0;
     for (;;) {
       if (count >= limit || this.deleted || this.host.ended) return count;
-      this.#signalled.clear();
+      this.#signalled?.clear();
       let any = false;
       for (const [name, queue] of this.#queues) {
         if (queue.length === 0) continue;
@@ -388,8 +396,9 @@ export class GraphNode implements NodeContext {
         const now =
           value === true ||
           (value !== false && value !== undefined && value !== null && value !== 0 && value !== '');
-        const before = this.#signalState.get(name) ?? false;
-        this.#signalState.set(name, now);
+        const states = (this.#signalState ??= new Map());
+        const before = states.get(name) ?? false;
+        states.set(name, now);
         if (now && !before) this.behavior.signal?.(name);
         return;
       }
@@ -420,10 +429,14 @@ export class GraphNode implements NodeContext {
 
   #guardSend(port: string): boolean {
     const iteration = this.host.scheduler.iteration;
-    let entry = this.#sendCounts.get(port);
-    if (entry === undefined || entry.iteration !== iteration) {
+    const counts = (this.#sendCounts ??= new Map());
+    let entry = counts.get(port);
+    if (entry === undefined) {
       entry = { iteration, count: 0 };
-      this.#sendCounts.set(port, entry);
+      counts.set(port, entry);
+    } else if (entry.iteration !== iteration) {
+      entry.iteration = iteration;
+      entry.count = 0;
     }
     entry.count++;
     return entry.count > MAX_SENDS_PER_ITERATION;
@@ -453,7 +466,7 @@ export class GraphNode implements NodeContext {
 
   sendSignal(port: string): void {
     if (this.deleted || this.host.ended) return;
-    this.#signalled.add(port);
+    (this.#signalled ??= new Set()).add(port);
     const edges = this.#outgoing.get(port);
     if (edges === undefined) return;
     for (const edge of [...edges]) {

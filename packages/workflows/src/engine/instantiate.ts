@@ -111,6 +111,26 @@ export const componentOutputsNode: NodeDefinition = {
 };
 
 const instanceDefinitions = new WeakMap<ComponentModel, NodeDefinition>();
+const portNames = new WeakMap<
+  ComponentModel,
+  { readonly inputs: ReadonlySet<string>; readonly outputs: ReadonlySet<string> }
+>();
+
+/** The input and output port names of a component (models are immutable: computed once). */
+function portNamesOf(component: ComponentModel): {
+  readonly inputs: ReadonlySet<string>;
+  readonly outputs: ReadonlySet<string>;
+} {
+  let names = portNames.get(component);
+  if (names === undefined) {
+    names = {
+      inputs: new Set(component.inputPorts.map((p) => p.name)),
+      outputs: new Set(component.outputPorts.map((p) => p.name)),
+    };
+    portNames.set(component, names);
+  }
+  return names;
+}
 
 function instanceDefinition(component: ComponentModel): NodeDefinition {
   let definition = instanceDefinitions.get(component);
@@ -167,13 +187,15 @@ export function instantiateComponent(
 ): GraphNode {
   const instance = new GraphNode(run, id, instanceDefinition(component), parameters, [], owner);
   instance.role = 'instance';
-  instance.forcedConnected = new Set(options.forcedConnectedInputs ?? []);
+  if (options.forcedConnectedInputs !== undefined && options.forcedConnectedInputs.length > 0)
+    instance.forcedConnected = new Set(options.forcedConnectedInputs);
   instance.forEachItem = options.forEachItem;
+  const names = portNamesOf(component);
   const state: InstanceState = {
     inputs: new Map(),
     outputs: new Map(),
-    inputNames: new Set(component.inputPorts.map((p) => p.name)),
-    outputNames: new Set(component.outputPorts.map((p) => p.name)),
+    inputNames: names.inputs,
+    outputNames: names.outputs,
     boundaryIn: [],
     boundaryOut: [],
     inner: [],
@@ -198,8 +220,10 @@ export function instantiateComponent(
     }
   };
   create(component.nodes);
-  instance.dirtyWith = [...state.boundaryIn, ...state.boundaryOut];
-  instance.postUpdate = state.boundaryOut;
+  if (state.boundaryIn.length > 0 || state.boundaryOut.length > 0) {
+    instance.dirtyWith = [...state.boundaryIn, ...state.boundaryOut];
+    instance.postUpdate = state.boundaryOut;
+  }
 
   // 2. Parameters (queued only).
   for (const node of state.inner) applyParameters(node);
@@ -299,7 +323,27 @@ function createNode(
 
 /** Applies a node's parameters in priority order (NOODL-RUNTIME §2.3). */
 function applyParameters(node: GraphNode): void {
-  const entries = Object.entries(node.parameters).map(([name, value], index) => {
+  const parameters = node.parameters;
+  // Common case: no parameter has a priority, so they are queued in their own order.
+  let prioritized = false;
+  for (const name in parameters) {
+    if (!Object.hasOwn(parameters, name)) continue;
+    const port = node.ensureInput(name);
+    if ((port?.inputPriority ?? 0) !== 0) {
+      prioritized = true;
+      break;
+    }
+  }
+  if (!prioritized) {
+    for (const name in parameters) {
+      if (!Object.hasOwn(parameters, name)) continue;
+      const value = parameters[name];
+      if (value === undefined || node.ensureInput(name) === undefined) continue;
+      node.queueInput(name, value);
+    }
+    return;
+  }
+  const entries = Object.entries(parameters).map(([name, value], index) => {
     const port = node.ensureInput(name);
     return { name, value, port, index };
   });

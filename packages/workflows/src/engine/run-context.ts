@@ -76,7 +76,7 @@ export class RunContext implements RunServices, NodeHost {
   readonly #outcome: Promise<RunOutcome>;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #immediates = new Set<ReturnType<typeof setImmediate>>();
-  readonly sandbox: SandboxServices;
+  #sandbox: SandboxServices | undefined;
 
   constructor(host: RunHost, spec: RunSpec) {
     this.#host = host;
@@ -94,7 +94,11 @@ export class RunContext implements RunServices, NodeHost {
       onIdle: () => this.#scheduleIdleCheck(),
     });
     this.#outcome = new Promise((resolve) => (this.#resolve = resolve));
-    this.sandbox = this.#makeSandboxServices();
+  }
+
+  /** Script compilation and globals for this run (made on first use: most runs have no scripts). */
+  get sandbox(): SandboxServices {
+    return (this.#sandbox ??= this.#makeSandboxServices());
   }
 
   /** The services nodes see (this run). */
@@ -261,23 +265,18 @@ export class RunContext implements RunServices, NodeHost {
   }
 
   /**
-   * Instantiates the component, starts the run and resolves with its outcome. Aborting `cancel`
-   * ends the run with `TIMEOUT` (its reason's message, when it is an Error).
+   * Instantiates the component, starts the run and resolves with its outcome. Cancelling `cancel`
+   * ends the run with its reason (a `BackendError`), or `TIMEOUT`.
    */
-  execute(cancel?: AbortSignal): Promise<RunOutcome> {
+  execute(cancel?: RunCancellation): Promise<RunOutcome> {
     const spec = this.#spec;
-    if (cancel !== undefined) {
-      const onCancel = (): void => {
-        const reason: unknown = cancel.reason;
-        this.fail(
-          BackendError.is(reason)
-            ? reason
-            : new BackendError('TIMEOUT', `workflow "${spec.workflow}" was cancelled`),
-        );
-      };
-      if (cancel.aborted) onCancel();
-      else cancel.addEventListener('abort', onCancel, { once: true });
-    }
+    cancel?.listen((reason) => {
+      this.fail(
+        BackendError.is(reason)
+          ? reason
+          : new BackendError('TIMEOUT', `workflow "${spec.workflow}" was cancelled`),
+      );
+    });
     const timeoutMs = spec.timeoutMs ?? 30_000;
     this.#timer = setTimeout(() => {
       this.fail(
@@ -573,6 +572,39 @@ export class RunContext implements RunServices, NodeHost {
   }
 }
 
+/**
+ * Lets the host of a run cancel it (a lighter stand-in for an `AbortSignal`): `cancel(reason)`
+ * ends the run with `reason` when it is a `BackendError`, else with `TIMEOUT`.
+ *
+ * @example
+ * ```ts
+ * const cancellation = new RunCancellation();
+ * const outcome = executeRun(host, spec, cancellation);
+ * cancellation.cancel(new BackendError('TIMEOUT', 'too slow'));
+ * ```
+ */
+export class RunCancellation {
+  #listener: ((reason: unknown) => void) | undefined;
+  #cancelled = false;
+  #reason: unknown;
+
+  /** Cancels the run (once). */
+  cancel(reason: unknown): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    this.#reason = reason;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.(reason);
+  }
+
+  /** Registers the run's handler (called at once when already cancelled). */
+  listen(listener: (reason: unknown) => void): void {
+    if (this.#cancelled) listener(this.#reason);
+    else this.#listener = listener;
+  }
+}
+
 function depthOf(node: GraphNode): number {
   let depth = 0;
   for (let owner = node.owner; owner !== undefined; owner = owner.owner) depth++;
@@ -618,7 +650,7 @@ export function formatValue(value: unknown): string {
 export function executeRun(
   host: RunHost,
   spec: RunSpec,
-  cancel?: AbortSignal,
+  cancel?: RunCancellation,
 ): Promise<RunOutcome> {
   return new RunContext(host, spec).execute(cancel);
 }

@@ -21,7 +21,9 @@ import {
   type ToWorker,
   type WorkerInit,
 } from './protocol';
-import { remoteAdapter } from './remote-adapter';
+import { Outbox, type Batch } from './outbox';
+import { RemoteAdapter } from './remote-adapter';
+import { RunCancellation } from '../engine/run-context';
 import type { SessionUser } from '../catalog/node-definition';
 import type { SchemaDefinition } from '@localbackend/adapter';
 
@@ -35,14 +37,16 @@ setInterval(() => Atomics.add(beat, HEARTBEAT_SLOT, 1), HEARTBEAT_INTERVAL_MS);
 // with it every run it holds). The run that owns such a promise logs its own failures.
 process.on('unhandledRejection', () => {});
 
-const post = (message: FromWorker): void => port.postMessage(message);
+// Messages of one event-loop turn go out together (one wake-up of the main thread).
+const outbox = new Outbox<FromWorker>((message) => port.postMessage(message));
+const post = (message: FromWorker): void => outbox.push(message);
 
 let nextCall = 0;
 const calls = new Map<
   number,
   { slot: number; resolve: (value: unknown) => void; reject: (error: unknown) => void }
 >();
-const cancels = new Map<number, AbortController>();
+const cancels = new Map<number, RunCancellation>();
 
 // The schema is reused while the main thread's version is unchanged; config for configCacheMs.
 let schemaCache: { version: number; value: Promise<SchemaDefinition> } | undefined;
@@ -74,19 +78,19 @@ function configFor(slot: number): Promise<Readonly<Record<string, unknown>>> {
 function call(slot: number, method: CallMethod, args: readonly unknown[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const cid = ++nextCall;
-    try {
-      post({ t: 'call', slot, cid, method, args });
-    } catch (error) {
-      reject(
-        new BackendError(
-          'INVALID_VALUE',
-          `${method}: the arguments cannot be sent to the database (${error instanceof Error ? error.message : String(error)}); pass plain values`,
-          { cause: error },
-        ),
-      );
-      return;
-    }
     calls.set(cid, { slot, resolve, reject });
+    outbox.push({ t: 'call', slot, cid, method, args }, (error) => {
+      if (calls.delete(cid)) {
+        reject(
+          new BackendError(
+            'INVALID_VALUE',
+            `${method}: the arguments cannot be sent to the database (${error instanceof Error ? error.message : String(error)}); pass plain values`,
+            { cause: error },
+          ),
+        );
+      }
+      return undefined;
+    });
   });
 }
 
@@ -102,7 +106,13 @@ async function main(): Promise<void> {
   }
   const engine = new Engine(catalog, { scriptTimeoutMs: init.scriptTimeoutMs });
 
-  port!.on('message', (message: ToWorker) => {
+  port!.on('message', (message: ToWorker | Batch<ToWorker>) => {
+    if (message.t === 'batch') for (const m of message.messages) onMessage(m);
+    else onMessage(message);
+  });
+  post({ t: 'ready', nodeTypes: catalog.definitions().map((d) => d.type) });
+
+  function onMessage(message: ToWorker): void {
     switch (message.t) {
       case 'doc':
         engine.addDocument(message.key, message.model);
@@ -126,14 +136,14 @@ async function main(): Promise<void> {
         return;
       }
       case 'cancel':
-        cancels.get(message.slot)?.abort(fromWireError(message.reason));
+        cancels.get(message.slot)?.cancel(fromWireError(message.reason));
         return;
       case 'run': {
         const { slot } = message;
-        const controller = new AbortController();
-        cancels.set(slot, controller);
+        const cancellation = new RunCancellation();
+        cancels.set(slot, cancellation);
         const services: EngineServices = {
-          adapter: remoteAdapter((method, args) => call(slot, method, args)),
+          adapter: new RemoteAdapter((method, args) => call(slot, method, args)),
           schema: () => schemaFor(slot, message.schemaVersion),
           config: () => configFor(slot),
           resolveSession: (token) =>
@@ -150,10 +160,22 @@ async function main(): Promise<void> {
         engine
           .execute(message.gen, message.docKey, message.spec, services, {
             enter,
-            cancel: controller.signal,
+            cancel: cancellation,
           })
           .then(
-            (outcome) => post({ t: 'done', slot, outcome }),
+            (outcome) =>
+              outbox.push({ t: 'done', slot, outcome }, (error) => ({
+                t: 'done',
+                slot,
+                outcome: {
+                  status: 'error',
+                  error: {
+                    code: 'INTERNAL',
+                    message: `the outcome of the run cannot be sent: ${error instanceof Error ? error.message : String(error)}`,
+                  },
+                  logs: [],
+                },
+              })),
             (error: unknown) =>
               post({
                 t: 'done',
@@ -173,8 +195,7 @@ async function main(): Promise<void> {
         return;
       }
     }
-  });
-  post({ t: 'ready', nodeTypes: catalog.definitions().map((d) => d.type) });
+  }
 }
 
 main().catch((error: unknown) => {

@@ -11,6 +11,7 @@ import {
   type ToWorker,
   type WorkerInit,
 } from './protocol';
+import { Outbox, type Batch, type CloneFallback } from './outbox';
 import { resolveWorkerEntry } from './worker-entry-url';
 
 /**
@@ -67,6 +68,7 @@ class PoolWorker {
   alive = true;
   lastBeat = 0;
   lastBeatAt = Date.now();
+  readonly outbox: Outbox<ToWorker>;
   #onReady!: () => void;
   #onFail!: (error: Error) => void;
 
@@ -93,6 +95,9 @@ class PoolWorker {
       this.failedToStart = error instanceof Error ? error : new Error(String(error));
     }
     this.worker = worker!;
+    this.outbox = new Outbox((message) => {
+      if (this.alive) this.worker.postMessage(message);
+    });
   }
 
   /** Set when `new Worker` itself threw (bad entry, refused flags). */
@@ -120,8 +125,9 @@ class PoolWorker {
     return now - this.lastBeatAt;
   }
 
-  post(message: ToWorker): void {
-    if (this.alive) this.worker.postMessage(message);
+  /** Queues a message; messages of one event-loop turn are posted together. */
+  post(message: ToWorker, onCloneError?: CloneFallback<ToWorker>): void {
+    if (this.alive) this.outbox.push(message, onCloneError);
   }
 }
 
@@ -215,44 +221,97 @@ export class WorkerPool {
   }
 
   /** Runs one run on the least busy worker. Never rejects: failures are error outcomes. */
-  async dispatch(
+  dispatch(
     slot: number,
     gen: number,
     docKey: string,
     spec: RunSpec,
     schemaVersion = 0,
   ): Promise<RunOutcome> {
+    return new Promise((resolve) => this.submit(slot, gen, docKey, spec, schemaVersion, resolve));
+  }
+
+  /**
+   * Like {@link WorkerPool.dispatch}, with a callback instead of a promise (the hot path of
+   * runs): `done` is called exactly once with the outcome.
+   */
+  submit(
+    slot: number,
+    gen: number,
+    docKey: string,
+    spec: RunSpec,
+    schemaVersion: number,
+    done: (outcome: RunOutcome) => void,
+  ): void {
     if (!this.#ready) {
-      try {
-        await this.start();
-        this.#ready = this.#workers.length >= this.#options.size;
-      } catch (error) {
-        return errorOutcome(
-          'UNAVAILABLE',
-          `the workflow workers could not start: ${(error as Error).message}`,
-        );
-      }
-    }
-    const ready = this.#workers.filter((w) => w.alive);
-    if (ready.length === 0) {
-      return errorOutcome(
-        'UNAVAILABLE',
-        `the workflow workers could not start: ${this.#startError?.message ?? 'unknown reason'}`,
+      this.start().then(
+        () => {
+          this.#ready = this.#workers.length >= this.#options.size;
+          this.#submitToWorker(slot, gen, docKey, spec, schemaVersion, done);
+        },
+        (error: unknown) =>
+          done(
+            errorOutcome(
+              'UNAVAILABLE',
+              `the workflow workers could not start: ${(error as Error).message}`,
+            ),
+          ),
       );
+      return;
     }
-    let target = ready[0]!;
-    for (const w of ready) if (w.jobs.size < target.jobs.size) target = w;
-    if (!target.isReady) await target.ready.catch(() => {});
-    if (!target.alive) return this.dispatch(slot, gen, docKey, spec, schemaVersion);
-    return new Promise<RunOutcome>((resolve) => {
-      if (target.jobs.size === 0) {
-        target.lastBeat = Atomics.load(target.beat, HEARTBEAT_SLOT);
-        target.lastBeatAt = Date.now();
-      }
-      target.jobs.set(slot, { slot, resolve });
-      this.#bySlot.set(slot, target);
-      target.post({ t: 'run', slot, gen, docKey, spec, schemaVersion });
-    });
+    this.#submitToWorker(slot, gen, docKey, spec, schemaVersion, done);
+  }
+
+  #submitToWorker(
+    slot: number,
+    gen: number,
+    docKey: string,
+    spec: RunSpec,
+    schemaVersion: number,
+    done: (outcome: RunOutcome) => void,
+  ): void {
+    let target: PoolWorker | undefined;
+    for (const w of this.#workers) {
+      if (w.alive && (target === undefined || w.jobs.size < target.jobs.size)) target = w;
+    }
+    if (target === undefined) {
+      done(
+        errorOutcome(
+          'UNAVAILABLE',
+          `the workflow workers could not start: ${this.#startError?.message ?? 'unknown reason'}`,
+        ),
+      );
+      return;
+    }
+    if (!target.isReady) {
+      const waiting = target;
+      void waiting.ready
+        .catch(() => {})
+        .then(() => {
+          if (waiting.alive) this.#send(waiting, slot, gen, docKey, spec, schemaVersion, done);
+          else this.submit(slot, gen, docKey, spec, schemaVersion, done);
+        });
+      return;
+    }
+    this.#send(target, slot, gen, docKey, spec, schemaVersion, done);
+  }
+
+  #send(
+    target: PoolWorker,
+    slot: number,
+    gen: number,
+    docKey: string,
+    spec: RunSpec,
+    schemaVersion: number,
+    done: (outcome: RunOutcome) => void,
+  ): void {
+    if (target.jobs.size === 0) {
+      target.lastBeat = Atomics.load(target.beat, HEARTBEAT_SLOT);
+      target.lastBeatAt = Date.now();
+    }
+    target.jobs.set(slot, { slot, resolve: done });
+    this.#bySlot.set(slot, target);
+    target.post({ t: 'run', slot, gen, docKey, spec, schemaVersion });
   }
 
   /**
@@ -304,7 +363,10 @@ export class WorkerPool {
     for (const [id, docKeys] of this.#generations) w.post({ t: 'gen', id, docKeys });
     let oom = false;
     let lastError: Error | undefined;
-    w.worker.on('message', (message: FromWorker) => this.#onMessage(w, message));
+    w.worker.on('message', (message: FromWorker | Batch<FromWorker>) => {
+      if (message.t !== 'batch') this.#onMessage(w, message);
+      else for (const m of message.messages) this.#onMessage(w, m);
+    });
     w.worker.on('error', (error: Error) => {
       lastError = error;
       if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') oom = true;
@@ -358,23 +420,18 @@ export class WorkerPool {
       case 'call': {
         const { cid } = message;
         this.#options.onCall(message.slot, message.method, message.args).then(
-          (value) => {
-            try {
-              w.post({ t: 'reply', cid, ok: true, value });
-            } catch (error) {
-              w.post({
-                t: 'reply',
-                cid,
-                ok: false,
-                error: toWireError(
-                  new BackendError(
-                    'INTERNAL',
-                    `the result of ${message.method} cannot be sent to the workflow: ${(error as Error).message}`,
-                  ),
+          (value) =>
+            w.post({ t: 'reply', cid, ok: true, value }, (error) => ({
+              t: 'reply',
+              cid,
+              ok: false,
+              error: toWireError(
+                new BackendError(
+                  'INTERNAL',
+                  `the result of ${message.method} cannot be sent to the workflow: ${(error as Error).message}`,
                 ),
-              });
-            }
-          },
+              ),
+            })),
           (error: unknown) => w.post({ t: 'reply', cid, ok: false, error: toWireError(error) }),
         );
         return;

@@ -1,7 +1,7 @@
 import type { CloudStoreAdapter, SchemaDefinition } from '@localbackend/adapter';
 import type { NodeCatalog } from '../catalog/node-catalog';
 import type { SessionUser } from '../catalog/node-definition';
-import { executeRun } from '../engine/run-context';
+import { executeRun, type RunCancellation } from '../engine/run-context';
 import type { RunHost, RunOutcome, RunSpec } from '../engine/run-types';
 import { ScriptSandbox } from '../engine/script-sandbox';
 import type { ComponentModel, WorkflowModel } from '../model/workflow-model';
@@ -98,7 +98,7 @@ export class Engine {
     docKey: string,
     spec: RunSpec,
     services: EngineServices,
-    options: { readonly enter?: () => void; readonly cancel?: AbortSignal } = {},
+    options: { readonly enter?: () => void; readonly cancel?: RunCancellation } = {},
   ): Promise<RunOutcome> {
     const enter = options.enter;
     const generation = this.#generations.get(generationId);

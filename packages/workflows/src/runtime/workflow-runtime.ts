@@ -9,7 +9,7 @@ import {
   type ErrorCode,
 } from '@localbackend/adapter';
 import { NodeCatalog, type NodeDescriptor } from '../catalog/node-catalog';
-import { fastId } from '../engine/fast-id';
+import { orderedId } from '../engine/fast-id';
 import type { LogLevel, NodeDefinition, RunStart, SessionUser } from '../catalog/node-definition';
 import type { RunOutcome, RunSpec } from '../engine/run-types';
 import { normalizeWorkflowDocument } from '../model/normalize-workflow';
@@ -664,28 +664,44 @@ export class WorkflowRuntime {
    * const { statusCode, body } = await runtime.run('API/test/POST', { body: '{"param1":"x"}' });
    * ```
    */
-  async run(name: string, request: RunRequest = {}, options: RunOptions = {}): Promise<RunResult> {
+  run(name: string, request: RunRequest = {}, options: RunOptions = {}): Promise<RunResult> {
+    try {
+      return this.#run(name, request, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #run(name: string, request: RunRequest, options: RunOptions): Promise<RunResult> {
     const headers = normalizeHeaders(request.headers);
     const body = bodyText(request.body);
-    const runId = fastId();
+    const runId = orderedId();
     if (this.#closed)
-      return this.#rejected(runId, 'UNAVAILABLE', 'the workflow runtime is closed', 503);
+      return Promise.resolve(
+        this.#rejected(runId, 'UNAVAILABLE', 'the workflow runtime is closed', 503),
+      );
     if (typeof name !== 'string' || name === '') {
-      return this.#rejected(
-        runId,
-        'FUNCTION_NOT_FOUND',
-        `expected a function name, got ${JSON.stringify(name)}`,
-        404,
+      return Promise.resolve(
+        this.#rejected(
+          runId,
+          'FUNCTION_NOT_FOUND',
+          `expected a function name, got ${JSON.stringify(name)}`,
+          404,
+        ),
       );
     }
     const generation = this.#registry.current;
-    const found = generation.functions.get(name.replace(/^\/#__(cloud|local)__\//, ''));
+    const found = generation.functions.get(
+      name.startsWith('/#__') ? name.replace(/^\/#__(cloud|local)__\//, '') : name,
+    );
     if (found === undefined) {
-      return this.#rejected(
-        runId,
-        'FUNCTION_NOT_FOUND',
-        `Cloud function ${JSON.stringify(name)} not found`,
-        404,
+      return Promise.resolve(
+        this.#rejected(
+          runId,
+          'FUNCTION_NOT_FOUND',
+          `Cloud function ${JSON.stringify(name)} not found`,
+          404,
+        ),
       );
     }
     return this.#execute({
@@ -714,7 +730,7 @@ export class WorkflowRuntime {
    * ```
    */
   async webhook(path: string, request: WebhookRequest): Promise<RunResult> {
-    const runId = fastId();
+    const runId = orderedId();
     if (this.#closed)
       return this.#rejected(runId, 'UNAVAILABLE', 'the workflow runtime is closed', 503);
     const normalized = typeof path === 'string' ? normalizeWebhookPath(path) : undefined;
@@ -954,7 +970,7 @@ export class WorkflowRuntime {
     const doc = generation.docs.find((d) => d.triggers.some((t) => t === spec));
     if (doc === undefined || this.#closed)
       return Promise.resolve(
-        this.#rejected(fastId(), 'UNAVAILABLE', 'the trigger is no longer loaded', 503),
+        this.#rejected(orderedId(), 'UNAVAILABLE', 'the trigger is no longer loaded', 503),
       );
     const input =
       start.kind === 'dbChange'
@@ -968,7 +984,7 @@ export class WorkflowRuntime {
           ? { firedAt: start.firedAt, cron: spec.kind === 'schedule' ? spec.cron : undefined }
           : {};
     return this.#execute({
-      runId: fastId(),
+      runId: orderedId(),
       generation,
       doc,
       workflow: spec.workflow,
@@ -1031,18 +1047,46 @@ export class WorkflowRuntime {
     };
     this.#registry.acquire(job.generation);
     this.#recorder?.begin(record);
-    const execution = this.#dispatch(job.generation, job.doc, spec, timeoutMs).then((outcome) => {
-      this.#registry.release(job.generation);
+    const execution: Promise<RunResult> = this.#dispatch(
+      job.generation,
+      job.doc,
+      spec,
+      timeoutMs,
+    ).then((outcome) => {
+      try {
+        return this.#finishRun(job.runId, job.generation, startedAt, record, outcome);
+      } finally {
+        this.#inflight.delete(execution);
+      }
+    });
+    this.#inflight.add(execution);
+    return execution;
+  }
+
+  /** Records a finished run and turns its outcome into the caller's result. */
+  #finishRun(
+    runId: string,
+    generation: Generation,
+    startedAt: Date,
+    record: RunWrite,
+    outcome: RunOutcome,
+  ): RunResult {
+    this.#registry.release(generation);
+    const response = outcome.response ?? {
+      statusCode: 200,
+      body: JSON.stringify({ result: {} }),
+    };
+    if (this.#recorder !== undefined || (this.#listeners.get('run')?.size ?? 0) > 0) {
       const endedAt = new Date();
-      const response = outcome.response ?? {
-        statusCode: 200,
-        body: JSON.stringify({ result: {} }),
-      };
       const finished: RunWrite = {
-        ...record,
+        id: record.id,
+        workflow: record.workflow,
+        trigger: record.trigger,
         status: outcome.status,
+        startedAt: record.startedAt,
         endedAt: endedAt.toISOString(),
         durationMs: endedAt.getTime() - startedAt.getTime(),
+        input: record.input,
         ...(outcome.response === undefined
           ? {}
           : {
@@ -1053,23 +1097,32 @@ export class WorkflowRuntime {
       };
       this.#recorder?.end(finished, outcome.logs);
       if ((this.#listeners.get('run')?.size ?? 0) > 0) this.#emit('run', materializeRun(finished));
-      const result: RunResult = {
-        statusCode: response.statusCode,
-        body: response.body,
-        headers:
-          response.headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...response.headers },
-        runId: job.runId,
-        status: outcome.status,
-        ...(outcome.error === undefined ? {} : { error: outcome.error }),
-      };
-      return result;
-    });
-    this.#inflight.add(execution);
-    void execution.finally(() => this.#inflight.delete(execution));
-    return execution;
+    }
+    return outcome.error === undefined
+      ? {
+          statusCode: response.statusCode,
+          body: response.body,
+          headers:
+            response.headers === undefined
+              ? JSON_HEADERS
+              : { ...JSON_HEADERS, ...response.headers },
+          runId,
+          status: outcome.status,
+        }
+      : {
+          statusCode: response.statusCode,
+          body: response.body,
+          headers:
+            response.headers === undefined
+              ? JSON_HEADERS
+              : { ...JSON_HEADERS, ...response.headers },
+          runId,
+          status: outcome.status,
+          error: outcome.error,
+        };
   }
 
-  async #dispatch(
+  #dispatch(
     generation: Generation,
     doc: LoadedDocument,
     spec: RunSpec,
@@ -1080,12 +1133,11 @@ export class WorkflowRuntime {
     }
     const pool = this.#pool!;
     const slot = pool.nextSlot();
-    const dispatched = pool.dispatch(slot, generation.id, doc.key, spec, this.#schema.version);
-    // The worker enforces the timeout itself; the main thread steps in when the worker cannot.
-    let soft: ReturnType<typeof setTimeout> | undefined;
-    let hard: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<RunOutcome>((resolve) => {
-      soft = setTimeout(() => {
+    return new Promise<RunOutcome>((resolve) => {
+      // The worker enforces the timeout itself; the main thread steps in when the worker cannot.
+      let settled = false;
+      let hard: ReturnType<typeof setTimeout> | undefined;
+      const soft = setTimeout(() => {
         pool.cancel(
           slot,
           new BackendError(
@@ -1095,6 +1147,8 @@ export class WorkflowRuntime {
           500,
         );
         hard = setTimeout(() => {
+          if (settled) return;
+          settled = true;
           const message = `workflow "${spec.workflow}" timed out after ${timeoutMs} ms (its worker did not answer)`;
           resolve({
             status: 'error',
@@ -1104,13 +1158,14 @@ export class WorkflowRuntime {
           });
         }, 2_000);
       }, timeoutMs + 250);
+      pool.submit(slot, generation.id, doc.key, spec, this.#schema.version, (outcome) => {
+        clearTimeout(soft);
+        if (hard !== undefined) clearTimeout(hard);
+        if (settled) return;
+        settled = true;
+        resolve(outcome);
+      });
     });
-    try {
-      return await Promise.race([dispatched, timedOut]);
-    } finally {
-      clearTimeout(soft);
-      clearTimeout(hard);
-    }
   }
 
   #inlineServices(): EngineServices {
