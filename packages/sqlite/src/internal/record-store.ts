@@ -176,7 +176,11 @@ export class RecordStore {
     explicitId: unknown,
     extras: CreateExtras = {},
   ): StoredRecord {
-    const built = this.#build(collection, data, explicitId, extras);
+    // Records of known primitive fields skip the general machinery (same checks, same result).
+    const known = this.#schema.table(collection);
+    const built =
+      (known === undefined ? undefined : this.#buildSimple(known, data, extras, explicitId)) ??
+      this.#build(collection, data, explicitId, extras);
     this.#insert(built, 0, 1, [built]);
     for (const { column, ids } of built.relationOps)
       this.#relate(built.table.name, column.name, built.objectId, ids, true);
@@ -263,8 +267,14 @@ export class RecordStore {
    * The fast path of imports: a record of known String / Number / Boolean / null fields (plus
    * objectId and canonical timestamps) is encoded without the general machinery. Anything else
    * returns `undefined` and goes through {@link RecordStore.#build}, which validates it fully.
+   * An `explicitId` (the `objectId` option of a create) wins over `data.objectId`.
    */
-  #buildSimple(table: TableInfo, data: unknown, extras: CreateExtras): Built | undefined {
+  #buildSimple(
+    table: TableInfo,
+    data: unknown,
+    extras: CreateExtras,
+    explicitId?: unknown,
+  ): Built | undefined {
     if (table.constrained.length > 0 || !isPlainRecord(data)) return undefined;
     const names: string[] = ['objectId', 'createdAt', 'updatedAt'];
     const values: SqlValue[] = ['', '', ''];
@@ -317,6 +327,10 @@ export class RecordStore {
       values.push(encoded);
     }
     if (size * 3 > this.#options.maxRecordBytes) return undefined;
+    if (explicitId !== undefined && explicitId !== null) {
+      if (!isValidObjectId(explicitId)) return undefined;
+      objectId = explicitId;
+    }
     const id = objectId ?? generateObjectId();
     const created = createdAt ?? new Date().toISOString();
     values[0] = id;
@@ -551,10 +565,12 @@ export class RecordStore {
 
   remove(scope: WriteScope, collection: string, objectId: string): void {
     const table = this.tableForRecord(collection, objectId);
-    const current = this.row(table, objectId);
-    if (current === undefined) throw notFound(collection, objectId);
     const conn = this.#conn();
-    conn.prepare(`DELETE FROM ${quoteIdent(table.name)} WHERE "objectId" = ?`).run(objectId);
+    // One statement reads the row (for the change event) and deletes it.
+    const current = conn
+      .prepare(`DELETE FROM ${quoteIdent(table.name)} WHERE "objectId" = ? RETURNING *`)
+      .get(objectId) as Record<string, unknown> | undefined;
+    if (current === undefined) throw notFound(collection, objectId);
     for (const relation of table.relations) {
       conn
         .prepare(
