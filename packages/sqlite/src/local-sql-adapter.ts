@@ -374,15 +374,20 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     return name;
   }
 
-  /** Runs `work` as a read or an atomic write: inside the caller's transaction, or queued behind one. */
+  /**
+   * Runs `work` as a read or an atomic write: inside the caller's transaction, or queued behind
+   * one. `single`, when given, may return the write as one SQL statement (see
+   * `RecordStore.singleStatementCreate`), which inside a transaction needs no savepoint.
+   */
   async #run<T>(
     kind: 'read' | 'write',
     context: ErrorContext,
     work: (scope: WriteScope) => T,
+    single?: () => ((scope: WriteScope) => T) | undefined,
   ): Promise<T> {
     if (this.#connection === undefined) await this.#ensureConnected();
     const tx = this.#currentTx();
-    if (tx !== undefined) return this.#inTransaction(tx, kind, context, work);
+    if (tx !== undefined) return this.#inTransaction(tx, kind, context, work, single);
     if (this.#gate.free) {
       // fast path: nobody holds or waits for the connection; the work runs synchronously now
       try {
@@ -462,11 +467,29 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     kind: 'read' | 'write',
     context: ErrorContext,
     work: (scope: WriteScope) => T,
+    single?: () => ((scope: WriteScope) => T) | undefined,
   ): T {
     if (kind === 'read') {
       try {
         return work(ctx);
       } catch (error) {
+        throw mapSqliteError(error, context);
+      }
+    }
+    // One statement is atomic by itself: when it fails, SQLite undoes it and the transaction
+    // goes on, as after ROLLBACK TO a savepoint (whose page journaling would double its cost).
+    let one: ((scope: WriteScope) => T) | undefined;
+    try {
+      one = single?.();
+    } catch (error) {
+      throw mapSqliteError(error, context);
+    }
+    if (one !== undefined) {
+      const mark = ctx.events.length;
+      try {
+        return one(ctx);
+      } catch (error) {
+        ctx.events.length = mark;
         throw mapSqliteError(error, context);
       }
     }
@@ -744,8 +767,11 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
   async create(options: CreateOptions): Promise<StoredRecord> {
     const o = requireOptions(options, 'create');
     const collection = this.#collection(o.collection);
-    return this.#run('write', { operation: 'create', collection }, (scope) =>
-      this.#records.create(scope, collection, o.data, o.objectId),
+    return this.#run(
+      'write',
+      { operation: 'create', collection },
+      (scope) => this.#records.create(scope, collection, o.data, o.objectId),
+      () => this.#records.singleStatementCreate(collection, o.data, o.objectId),
     );
   }
 
@@ -801,8 +827,11 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     const o = requireOptions(options, 'delete');
     const collection = this.#collection(o.collection);
     assertObjectId(o.objectId);
-    return this.#run('write', { operation: 'delete', collection }, (scope) =>
-      this.#records.remove(scope, collection, o.objectId),
+    return this.#run(
+      'write',
+      { operation: 'delete', collection },
+      (scope) => this.#records.remove(scope, collection, o.objectId),
+      () => this.#records.singleStatementRemove(collection, o.objectId),
     );
   }
 

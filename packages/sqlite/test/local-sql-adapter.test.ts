@@ -268,6 +268,35 @@ describe('transactions (SQLite specifics)', () => {
     expect(events.map((e) => e.object.title).sort()).toEqual(['after', 'outer']);
   });
 
+  it('a failed create or delete inside a transaction whose error is caught changes nothing and the transaction goes on (one-statement writes run without a savepoint)', async () => {
+    const db = new LocalSQLAdapter(':memory:');
+    const events: ChangeEvent[] = [];
+    for (const type of ['create', 'delete'] as const) db.on(type, (e) => events.push(e));
+    await db.create({ collection: 'Todo', objectId: 'keep000001', data: { title: 'kept' } });
+    await db.create({ collection: 'Todo', objectId: 'gone000001', data: { title: 'gone' } });
+    events.length = 0;
+    const codes: (ErrorCode | undefined)[] = [];
+    const caught = (error: unknown) => codes.push(BackendError.is(error) ? error.code : undefined);
+    await db.transaction(async (tx) => {
+      await tx.create({ collection: 'Todo', objectId: 'first00001', data: { title: 'first' } });
+      // the same id again: refused, the first one stays
+      await tx
+        .create({ collection: 'Todo', objectId: 'first00001', data: { title: 'again' } })
+        .catch(caught);
+      await tx.delete({ collection: 'Todo', objectId: 'missing001' }).catch(caught);
+      await tx.delete({ collection: 'Todo', objectId: 'gone000001' });
+      await tx.create({ collection: 'Todo', data: { title: 'after' } });
+    });
+    expect(codes).toEqual(['DUPLICATE_VALUE', 'NOT_FOUND']);
+    const titles = (await db.query({ collection: 'Todo' })).results.map((r) => r.title).sort();
+    expect(titles).toEqual(['after', 'first', 'kept']);
+    expect(events.map((e) => `${e.type} ${String(e.object.title)}`).sort()).toEqual([
+      'create after',
+      'create first',
+      'delete gone',
+    ]);
+  });
+
   it('calls on the adapter itself inside fn join the transaction (no deadlock)', async () => {
     const db = new LocalSQLAdapter(':memory:');
     await expect(

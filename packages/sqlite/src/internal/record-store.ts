@@ -181,6 +181,28 @@ export class RecordStore {
     const built =
       (known === undefined ? undefined : this.#buildSimple(known, data, extras, explicitId)) ??
       this.#build(collection, data, explicitId, extras);
+    return this.#createBuilt(scope, built, extras);
+  }
+
+  /**
+   * A create that is a single INSERT (a record of known primitive fields: no schema change, no
+   * relation rows): returns its work, or `undefined` for the general path. Validates only; writes
+   * nothing. Inside a transaction such a write needs no savepoint: SQLite undoes a failed
+   * statement by itself and the transaction goes on, exactly as after a rolled-back savepoint.
+   */
+  singleStatementCreate(
+    collection: string,
+    data: unknown,
+    explicitId: unknown,
+  ): ((scope: WriteScope) => StoredRecord) | undefined {
+    const known = this.#schema.table(collection);
+    if (known === undefined) return undefined;
+    const built = this.#buildSimple(known, data, {}, explicitId);
+    if (built === undefined) return undefined;
+    return (scope) => this.#createBuilt(scope, built, {});
+  }
+
+  #createBuilt(scope: WriteScope, built: Built, extras: CreateExtras): StoredRecord {
     this.#insert(built, 0, 1, [built]);
     for (const { column, ids } of built.relationOps)
       this.#relate(built.table.name, column.name, built.objectId, ids, true);
@@ -562,6 +584,24 @@ export class RecordStore {
   }
 
   // ---- delete ----------------------------------------------------------------------------------
+
+  /**
+   * A delete that is a single statement (no relation field on the collection and none pointing
+   * at it): returns its work, or `undefined` for the general path (see
+   * {@link RecordStore.singleStatementCreate}).
+   */
+  singleStatementRemove(
+    collection: string,
+    objectId: string,
+  ): ((scope: WriteScope) => void) | undefined {
+    const table = this.findTable(collection);
+    if (table === undefined || table.relations.length > 0) return undefined;
+    for (const other of this.#schema.tables()) {
+      for (const relation of other.relations)
+        if (relation.targetClass === table.name) return undefined;
+    }
+    return (scope) => this.remove(scope, collection, objectId);
+  }
 
   remove(scope: WriteScope, collection: string, objectId: string): void {
     const table = this.tableForRecord(collection, objectId);
