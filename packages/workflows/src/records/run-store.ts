@@ -432,12 +432,20 @@ export class AdapterRunStore implements RunStore {
       const ids = old.map((r) => r.objectId);
       let logs: StoredRecord[] = [];
       try {
-        ({ results: logs } = await this.adapter.query({
+        // Most runs log nothing: look the lines up only when there are any at all.
+        const { results: any } = await this.adapter.query({
           collection: LOG_COLLECTION,
-          where: { run: { $in: ids } },
-          limit: 1_000_000,
+          limit: 1,
           select: ['run'],
-        }));
+        });
+        if (any.length > 0) {
+          ({ results: logs } = await this.adapter.query({
+            collection: LOG_COLLECTION,
+            where: { run: { $in: ids } },
+            limit: 1_000_000,
+            select: ['run'],
+          }));
+        }
       } catch (error) {
         if (!(BackendError.is(error) && error.code === 'TABLE_NOT_FOUND')) throw error;
       }
