@@ -409,7 +409,11 @@ export class NoodlArray<T = unknown> extends Array<T> {
  * ```
  */
 export class ObjectScope {
-  readonly #objects = new Map<string, NoodlObject>();
+  readonly #objects = new Map<string, ObjectCore>();
+  /** The object `load` is filling (its put functions are made once per scope). */
+  #loading: ObjectCore | undefined;
+  #put: ((name: string, value: unknown) => void) | undefined;
+  #putDate: ((name: string, iso: string) => void) | undefined;
   readonly #arrays = new Map<string, NoodlArray>();
   readonly #classes = new Map<string, string>();
   readonly #warn: (message: string) => void;
@@ -447,11 +451,16 @@ export class ObjectScope {
    * ```
    */
   get(id?: unknown): NoodlObject {
-    const key =
-      typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : this.guid();
+    return this.#core(
+      typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : this.guid(),
+    ).proxy;
+  }
+
+  #core(key: string): ObjectCore {
     const existing = this.#objects.get(key);
     if (existing !== undefined) return existing;
-    const created = this.#makeObject(key);
+    const created = new ObjectCore(key, this.#warn);
+    created.proxy = new Proxy(created, HANDLER) as unknown as NoodlObject;
     this.#objects.set(key, created);
     return created;
   }
@@ -540,6 +549,7 @@ export class ObjectScope {
   /**
    * Fills the object `id` from a record in one go (engine fast path for loading records): plain
    * fields, and ISO date fields that read as `Date`s. Change listeners are notified as by `set`.
+   * `put` and `putDate` are valid during the call of `fill` only.
    *
    * @example
    * ```ts
@@ -553,26 +563,36 @@ export class ObjectScope {
       putDate: (name: string, iso: string) => void,
     ) => void,
   ): NoodlObject {
-    const object = this.get(id);
-    const core = coreOf(object)!;
+    const core = this.#core(id === '' ? this.guid() : id);
     if (core.listeners !== undefined) {
       fill(
         (name, value) => core.set(name, value),
         (name, iso) => core.set(name, new Date(iso)),
       );
-      return object;
+      return core.proxy;
     }
-    fill(
-      (name, value) => {
-        core.data[name] = value;
-        if (core.lazyDates !== undefined) core.forgetLazyDate(name);
-      },
-      (name, iso) => {
-        core.data[name] = iso;
-        core.addLazyDate(name);
-      },
-    );
-    return object;
+    // Plain fill: the put functions write into whichever object is being loaded (loads nest
+    // when a record holds records), made once per scope instead of twice per record.
+    this.#put ??= (name, value) => {
+      const target = this.#loading;
+      if (target === undefined) return;
+      target.data[name] = value;
+      if (target.lazyDates !== undefined) target.forgetLazyDate(name);
+    };
+    this.#putDate ??= (name, iso) => {
+      const target = this.#loading;
+      if (target === undefined) return;
+      target.data[name] = iso;
+      target.addLazyDate(name);
+    };
+    const outer = this.#loading;
+    this.#loading = core;
+    try {
+      fill(this.#put, this.#putDate);
+    } finally {
+      this.#loading = outer;
+    }
+    return core.proxy;
   }
 
   /**
@@ -612,12 +632,21 @@ export class ObjectScope {
       return fields === '{}' ? `{"id":${id}}` : `${fields.slice(0, -1)},"id":${id}}`;
     }
     if (Array.isArray(value)) {
-      let out = '[';
+      // One JSON.stringify over plain copies (fields, then id) instead of one per item.
+      const copies: unknown[] = new Array(value.length);
       for (let i = 0; i < value.length; i++) {
-        if (i > 0) out += ',';
-        out += this.json(value[i]) ?? 'null';
+        const item: unknown = value[i];
+        const itemCore = coreOf(item);
+        if (itemCore === undefined) {
+          copies[i] = item;
+          continue;
+        }
+        // No prototype: a field named __proto__ stays a plain field, as in `data`.
+        const copy = Object.assign(emptyFields(), itemCore.data);
+        copy['id'] = itemCore.id;
+        copies[i] = copy;
       }
-      return `${out}]`;
+      return JSON.stringify(copies);
     }
     return JSON.stringify(value);
   }
@@ -663,12 +692,5 @@ export class ObjectScope {
     this.#objects.clear();
     this.#arrays.clear();
     this.#classes.clear();
-  }
-
-  #makeObject(id: string): NoodlObject {
-    const core = new ObjectCore(id, this.#warn);
-    const proxy = new Proxy(core, HANDLER) as unknown as NoodlObject;
-    core.proxy = proxy;
-    return proxy;
   }
 }

@@ -90,7 +90,7 @@ export class RunContext implements RunServices, NodeHost {
     this.scheduler = new Scheduler({
       onError: (error) =>
         this.log('error', `update failed: ${(error as Error)?.message ?? String(error)}`),
-      ...(host.enter === undefined ? {} : { onEnter: host.enter }),
+      onEnter: host.enter,
       onIdle: () => this.#scheduleIdleCheck(),
     });
     this.#outcome = new Promise((resolve) => (this.#resolve = resolve));

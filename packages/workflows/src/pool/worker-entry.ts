@@ -94,6 +94,46 @@ function call(slot: number, method: CallMethod, args: readonly unknown[]): Promi
   });
 }
 
+/** The services of one run on this worker: calls forwarded to the main thread under its slot. */
+class WorkerServices implements EngineServices {
+  readonly adapter: RemoteAdapter;
+
+  constructor(
+    private readonly slot: number,
+    private readonly schemaVersion: number,
+  ) {
+    this.adapter = new RemoteAdapter((method, args) => call(slot, method, args));
+  }
+
+  schema(): Promise<SchemaDefinition> {
+    return schemaFor(this.slot, this.schemaVersion);
+  }
+
+  config(): Promise<Readonly<Record<string, unknown>>> {
+    return configFor(this.slot);
+  }
+
+  resolveSession(token: string): Promise<SessionUser | undefined> {
+    return call(this.slot, 'resolveSession', [token]) as Promise<SessionUser | undefined>;
+  }
+
+  logIn(username: string, password: string): Promise<SessionUser> {
+    return call(this.slot, 'logIn', [username, password]) as Promise<SessionUser>;
+  }
+
+  impersonate(
+    username: string,
+    options: { installationId?: string; duration?: number },
+  ): Promise<SessionUser> {
+    return call(this.slot, 'impersonate', [username, options]) as Promise<SessionUser>;
+  }
+
+  /** Marks this run as the one the worker is working on (watchdog attribution). */
+  readonly enter = (): void => {
+    Atomics.store(beat, CURRENT_RUN_SLOT, this.slot);
+  };
+}
+
 async function main(): Promise<void> {
   const catalog = new NodeCatalog(builtInNodes);
   for (const specifier of init.nodeModules) {
@@ -142,20 +182,8 @@ async function main(): Promise<void> {
         const { slot } = message;
         const cancellation = new RunCancellation();
         cancels.set(slot, cancellation);
-        const services: EngineServices = {
-          adapter: new RemoteAdapter((method, args) => call(slot, method, args)),
-          schema: () => schemaFor(slot, message.schemaVersion),
-          config: () => configFor(slot),
-          resolveSession: (token) =>
-            call(slot, 'resolveSession', [token]) as Promise<SessionUser | undefined>,
-          logIn: (username, password) =>
-            call(slot, 'logIn', [username, password]) as Promise<SessionUser>,
-          impersonate: (username, options) =>
-            call(slot, 'impersonate', [username, options]) as Promise<SessionUser>,
-        };
-        const enter = (): void => {
-          Atomics.store(beat, CURRENT_RUN_SLOT, slot);
-        };
+        const services = new WorkerServices(slot, message.schemaVersion);
+        const enter = services.enter;
         enter();
         engine
           .execute(message.gen, message.docKey, message.spec, services, {

@@ -32,6 +32,57 @@ interface Generation {
   readonly index: Map<string, ComponentModel>;
 }
 
+const NO_RECORD: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** What one run sees of its engine and services (one object per run, methods on the prototype). */
+class EngineRunHost implements RunHost {
+  readonly enter: (() => void) | undefined;
+
+  constructor(
+    private readonly services: EngineServices,
+    readonly catalog: NodeCatalog,
+    readonly sandbox: ScriptSandbox,
+    private readonly own: Map<string, ComponentModel> | undefined,
+    private readonly generation: Generation | undefined,
+    readonly metadata: Readonly<Record<string, unknown>>,
+    readonly settings: Readonly<Record<string, unknown>>,
+    enter: (() => void) | undefined,
+  ) {
+    this.enter = enter;
+  }
+
+  get adapter(): CloudStoreAdapter {
+    return this.services.adapter;
+  }
+
+  component(name: string): ComponentModel | undefined {
+    return this.own?.get(name) ?? this.generation?.index.get(name);
+  }
+
+  schema(): Promise<SchemaDefinition> {
+    return this.services.schema();
+  }
+
+  config(): Promise<Readonly<Record<string, unknown>>> {
+    return this.services.config();
+  }
+
+  resolveSession(token: string): Promise<SessionUser | undefined> {
+    return this.services.resolveSession(token);
+  }
+
+  logIn(username: string, password: string): Promise<SessionUser> {
+    return this.services.logIn(username, password);
+  }
+
+  impersonate(
+    username: string,
+    options: { installationId?: string; duration?: number },
+  ): Promise<SessionUser> {
+    return this.services.impersonate(username, options);
+  }
+}
+
 /**
  * Holds loaded workflow documents and generations (snapshots of which documents are live) and
  * executes runs against them. One per thread: the main thread in `isolation: 'none'`, each worker
@@ -100,24 +151,17 @@ export class Engine {
     services: EngineServices,
     options: { readonly enter?: () => void; readonly cancel?: RunCancellation } = {},
   ): Promise<RunOutcome> {
-    const enter = options.enter;
-    const generation = this.#generations.get(generationId);
-    const own = this.#docIndex.get(docKey);
     const doc = this.#docs.get(docKey);
-    const host: RunHost = {
-      adapter: services.adapter,
-      catalog: this.catalog,
-      sandbox: this.sandbox,
-      component: (name) => own?.get(name) ?? generation?.index.get(name),
-      schema: () => services.schema(),
-      config: () => services.config(),
-      resolveSession: (token) => services.resolveSession(token),
-      logIn: (username, password) => services.logIn(username, password),
-      impersonate: (username, options) => services.impersonate(username, options),
-      metadata: doc?.metadata ?? {},
-      settings: doc?.settings ?? {},
-      ...(enter === undefined ? {} : { enter }),
-    };
+    const host = new EngineRunHost(
+      services,
+      this.catalog,
+      this.sandbox,
+      this.#docIndex.get(docKey),
+      this.#generations.get(generationId),
+      doc?.metadata ?? NO_RECORD,
+      doc?.settings ?? NO_RECORD,
+      options.enter,
+    );
     return executeRun(host, spec, options.cancel);
   }
 }
