@@ -171,8 +171,9 @@ async function main(): Promise<void> {
         if (pending === undefined) return;
         calls.delete(message.cid);
         Atomics.store(beat, CURRENT_RUN_SLOT, pending.slot);
-        if (message.ok) pending.resolve(message.value);
-        else pending.reject(fromWireError(message.error));
+        if (!message.ok) pending.reject(fromWireError(message.error));
+        else if ('json' in message) pending.resolve(JSON.parse(message.json) as unknown);
+        else pending.resolve(message.value);
         return;
       }
       case 'cancel':

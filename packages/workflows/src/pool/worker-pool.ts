@@ -5,6 +5,7 @@ import type { WorkflowModel } from '../model/workflow-model';
 import {
   CURRENT_RUN_SLOT,
   HEARTBEAT_SLOT,
+  jsonSafe,
   toWireError,
   type CallMethod,
   type FromWorker,
@@ -421,17 +422,22 @@ export class WorkerPool {
         const { cid } = message;
         this.#options.onCall(message.slot, message.method, message.args).then(
           (value) =>
-            w.post({ t: 'reply', cid, ok: true, value }, (error) => ({
-              t: 'reply',
-              cid,
-              ok: false,
-              error: toWireError(
-                new BackendError(
-                  'INTERNAL',
-                  `the result of ${message.method} cannot be sent to the workflow: ${(error as Error).message}`,
+            w.post(
+              jsonSafe(value)
+                ? { t: 'reply', cid, ok: true, json: JSON.stringify(value) }
+                : { t: 'reply', cid, ok: true, value },
+              (error) => ({
+                t: 'reply',
+                cid,
+                ok: false,
+                error: toWireError(
+                  new BackendError(
+                    'INTERNAL',
+                    `the result of ${message.method} cannot be sent to the workflow: ${(error as Error).message}`,
+                  ),
                 ),
-              ),
-            })),
+              }),
+            ),
           (error: unknown) => w.post({ t: 'reply', cid, ok: false, error: toWireError(error) }),
         );
         return;
