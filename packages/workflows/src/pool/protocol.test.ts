@@ -19,6 +19,7 @@ describe('jsonSafe', () => {
     ['NaN', { n: Number.NaN }],
     ['Infinity', [Number.POSITIVE_INFINITY]],
     ['-0', { n: -0 }],
+    // eslint-disable-next-line no-sparse-arrays -- a hole is what this case is about
     ['a hole', [1, , 3]],
     ['a bigint', { n: 1n }],
     ['a class instance', { m: new Map() }],
