@@ -244,6 +244,57 @@ function clampSkip(skip: number | undefined): number {
   return skip;
 }
 
+/** Writes run records and log lines through `tx` (a stable function, so V8 optimises it once). */
+async function writeRecords(
+  tx: CloudStoreAdapter,
+  runs: readonly RunWrite[],
+  logs: readonly RunLogRecord[],
+): Promise<void> {
+  for (const run of runs) {
+    await tx.create({
+      collection: RUN_COLLECTION,
+      objectId: run.id,
+      data: {
+        workflow: run.workflow,
+        trigger: run.trigger,
+        status: run.status,
+        startedAt: run.startedAt,
+        endedAt: run.endedAt ?? null,
+        durationMs: run.durationMs ?? null,
+        statusCode: run.statusCode ?? null,
+        input: run.input,
+        output: run.output ?? null,
+        error: run.error === undefined ? null : JSON.stringify(run.error),
+      },
+    });
+  }
+  for (const log of logs) {
+    await tx.create({
+      collection: LOG_COLLECTION,
+      data: {
+        run: log.runId,
+        seq: log.seq,
+        at: log.at,
+        level: log.level,
+        message: log.message,
+        nodeId: log.nodeId ?? null,
+        nodeType: log.nodeType ?? null,
+        data: log.data === undefined ? null : JSON.stringify(log.data),
+      },
+    });
+  }
+}
+
+/** Deletes log lines and runs through `tx` (a stable function, so V8 optimises it once). */
+async function deleteRecords(
+  tx: CloudStoreAdapter,
+  logs: readonly StoredRecord[],
+  ids: readonly string[],
+): Promise<void> {
+  for (const log of logs) await tx.delete({ collection: LOG_COLLECTION, objectId: log.objectId });
+  for (const id of ids) await tx.delete({ collection: RUN_COLLECTION, objectId: id });
+}
+
 /**
  * Execution records through the adapter, in the system collections `_WorkflowRun` (one record per
  * run, `objectId` = run id; `input`, `output`, `error` as JSON text) and `_WorkflowLog` (one
@@ -323,43 +374,9 @@ export class AdapterRunStore implements RunStore {
   async write(runs: readonly RunWrite[], logs: readonly RunLogRecord[]): Promise<void> {
     if (runs.length === 0 && logs.length === 0) return;
     await this.#prepare();
-    const work = async (tx: CloudStoreAdapter): Promise<void> => {
-      for (const run of runs) {
-        await tx.create({
-          collection: RUN_COLLECTION,
-          objectId: run.id,
-          data: {
-            workflow: run.workflow,
-            trigger: run.trigger,
-            status: run.status,
-            startedAt: run.startedAt,
-            endedAt: run.endedAt ?? null,
-            durationMs: run.durationMs ?? null,
-            statusCode: run.statusCode ?? null,
-            input: run.input,
-            output: run.output ?? null,
-            error: run.error === undefined ? null : JSON.stringify(run.error),
-          },
-        });
-      }
-      for (const log of logs) {
-        await tx.create({
-          collection: LOG_COLLECTION,
-          data: {
-            run: log.runId,
-            seq: log.seq,
-            at: log.at,
-            level: log.level,
-            message: log.message,
-            nodeId: log.nodeId ?? null,
-            nodeType: log.nodeType ?? null,
-            data: log.data === undefined ? null : JSON.stringify(log.data),
-          },
-        });
-      }
-    };
-    if (this.adapter.capabilities.transactions) await this.adapter.transaction(work);
-    else await work(this.adapter);
+    if (this.adapter.capabilities.transactions)
+      await this.adapter.transaction((tx) => writeRecords(tx, runs, logs));
+    else await writeRecords(this.adapter, runs, logs);
   }
 
   async list(filter: RunFilter): Promise<RunRecord[]> {
@@ -449,13 +466,9 @@ export class AdapterRunStore implements RunStore {
       } catch (error) {
         if (!(BackendError.is(error) && error.code === 'TABLE_NOT_FOUND')) throw error;
       }
-      const work = async (tx: CloudStoreAdapter): Promise<void> => {
-        for (const log of logs)
-          await tx.delete({ collection: LOG_COLLECTION, objectId: log.objectId });
-        for (const id of ids) await tx.delete({ collection: RUN_COLLECTION, objectId: id });
-      };
-      if (this.adapter.capabilities.transactions) await this.adapter.transaction(work);
-      else await work(this.adapter);
+      if (this.adapter.capabilities.transactions)
+        await this.adapter.transaction((tx) => deleteRecords(tx, logs, ids));
+      else await deleteRecords(this.adapter, logs, ids);
       deleted += ids.length;
       if (old.length < PRUNE_BATCH) return deleted;
     }
