@@ -231,35 +231,39 @@ export function fromWireError(error: WireError): BackendError {
  * ```
  */
 export function jsonSafe(value: unknown, budget = 10_000): boolean {
-  let left = budget;
-  const visit = (v: unknown, depth: number): boolean => {
-    if (--left < 0 || depth > 32) return false;
-    if (v === null) return true;
-    switch (typeof v) {
-      case 'string':
-      case 'boolean':
-        return true;
-      case 'number':
-        return Number.isFinite(v) && !Object.is(v, -0);
-      case 'object': {
-        if (Array.isArray(v)) {
-          for (let i = 0; i < v.length; i++) {
-            if (!(i in v) || !visit(v[i], depth + 1)) return false;
-          }
-          return true;
-        }
-        const proto: unknown = Object.getPrototypeOf(v);
-        if (proto !== Object.prototype && proto !== null) return false;
-        for (const key in v) {
-          if (!Object.hasOwn(v, key)) return false;
-          if (key === '__proto__' || !visit((v as Record<string, unknown>)[key], depth + 1))
-            return false;
+  const left = { count: budget };
+  return jsonSafeValue(value, 0, left);
+}
+
+function jsonSafeValue(v: unknown, depth: number, left: { count: number }): boolean {
+  if (--left.count < 0 || depth > 32) return false;
+  if (v === null) return true;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case 'object': {
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          if (!(i in v) || !jsonSafeValue(v[i], depth + 1, left)) return false;
         }
         return true;
       }
-      default:
-        return false;
+      const proto: unknown = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in v) {
+        if (!Object.hasOwn(v, key)) return false;
+        if (
+          key === '__proto__' ||
+          !jsonSafeValue((v as Record<string, unknown>)[key], depth + 1, left)
+        )
+          return false;
+      }
+      return true;
     }
-  };
-  return visit(value, 0);
+    default:
+      return false;
+  }
 }
