@@ -8,6 +8,9 @@
 //              execution records on — the defaults)
 //
 // Both return the same 20 rows of the same SQLite file. Target: function >= 0.5x REST.
+// Besides requests per second it prints the server process's CPU time per request (all its
+// threads: main, workflow workers, V8's GC/compiler helpers), which varies much less than
+// throughput on a shared machine.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -115,7 +118,10 @@ try {
   const best = new Map();
   for (let round = 0; round < ROUNDS; round++) {
     for (const path of [rest, fn]) {
+      const cpu0 = process.cpuUsage();
       const r = await load(path.url, path.method, path.body);
+      const cpu = process.cpuUsage(cpu0);
+      r.cpuPerRequest = (cpu.user + cpu.system) / Math.max(1, r.total);
       if (r.non2xx > 0 || r.errors > 0)
         throw new Error(`${path.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
       const prev = best.get(path.name);
@@ -128,7 +134,7 @@ try {
   );
   for (const [name, r] of best) {
     console.log(
-      `  ${name.padEnd(40)} ${fmt(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ${fmt(r.rps / base, 2)}x`,
+      `  ${name.padEnd(40)} ${fmt(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ${fmt(r.cpuPerRequest).padStart(4)} us CPU/req  ${fmt(r.rps / base, 2)}x`,
     );
   }
   const ratio = best.get(fn.name).rps / base;
