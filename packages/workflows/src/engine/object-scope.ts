@@ -93,6 +93,8 @@ class ObjectCore {
   /** Fields holding an ISO string that reads as a Date (converted on first read). */
   lazyDates: string[] | undefined;
   bound: Record<string, unknown> | undefined;
+  /** The class this id was loaded from (see {@link ObjectScope.setClass}). */
+  className: string | undefined;
   proxy!: NoodlObject;
 
   constructor(
@@ -415,7 +417,8 @@ export class ObjectScope {
   #put: ((name: string, value: unknown) => void) | undefined;
   #putDate: ((name: string, iso: string) => void) | undefined;
   readonly #arrays = new Map<string, NoodlArray>();
-  readonly #classes = new Map<string, string>();
+  /** Classes of ids without an object in this scope (objects keep theirs on their core). */
+  #classes: Map<string, string> | undefined;
   readonly #warn: (message: string) => void;
 
   /**
@@ -516,7 +519,7 @@ export class ObjectScope {
    * ```
    */
   classOf(id: string): string | undefined {
-    return this.#classes.get(id);
+    return this.#objects.get(id)?.className ?? this.#classes?.get(id);
   }
 
   /**
@@ -528,7 +531,11 @@ export class ObjectScope {
    * ```
    */
   setClass(id: string, className: string): void {
-    this.#classes.set(id, className);
+    const core = this.#objects.get(id);
+    if (core !== undefined) {
+      core.className = className;
+      this.#classes?.delete(id);
+    } else (this.#classes ??= new Map()).set(id, className);
   }
 
   /**
@@ -691,6 +698,6 @@ export class ObjectScope {
   clear(): void {
     this.#objects.clear();
     this.#arrays.clear();
-    this.#classes.clear();
+    this.#classes = undefined;
   }
 }

@@ -176,8 +176,7 @@ export function storedToObject(
   depth = 0,
 ): NoodlObject {
   const id = stored.objectId;
-  if (className !== '') run.objects.setClass(id, className);
-  return run.objects.load(id, (put, putDate) => {
+  const object = run.objects.load(id, (put, putDate) => {
     for (const key in stored) {
       if (key === 'objectId' || key === 'ACL' || key === 'className' || key === '__type') continue;
       const value = stored[key];
@@ -208,6 +207,8 @@ export function storedToObject(
       put(key, fromStoredValue(run, value, column, depth));
     }
   });
+  if (className !== '') run.objects.setClass(id, className);
+  return object;
 }
 
 /**
