@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createSuiteContext, FULL_CAPABILITIES } from '../src/testing/conformance-context';
 import { FILTER_CASES } from '../src/testing/filter-cases';
+import { describeAdapterConformance, type VitestApi } from '../src/testing/index';
+import { BackendError } from '../src/backend-error';
 
 describe('conformance suite helpers', () => {
   it('capabilities default to everything; a declared gap skips with a visible reason', () => {
@@ -102,5 +104,28 @@ describe('conformance suite helpers', () => {
     ]) {
       expect(text, op).toContain(`"${op}"`);
     }
+  });
+});
+
+describe('options.vitest of describeAdapterConformance', () => {
+  it('refuses an object that is not vitest with INVALID_CONFIG naming the missing function', () => {
+    const notVitest = { describe: () => undefined, it: 'no', expect: () => undefined };
+    let caught: unknown;
+    try {
+      describeAdapterConformance(
+        'never registered',
+        () => {
+          throw new Error('not called');
+        },
+        { vitest: notVitest as unknown as VitestApi },
+      );
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(BackendError);
+    expect(caught).toMatchObject({
+      code: 'INVALID_CONFIG',
+      details: { path: 'options.vitest.it' },
+    });
   });
 });

@@ -16,9 +16,10 @@ export {
   type WebhookRequest,
   type WorkflowInfo,
   type WorkflowRuntimeEvents,
+  type WorkflowRuntimeListener,
   type WorkflowRuntimeOptions,
 } from './runtime/workflow-runtime';
-export { WorkflowWatcher, type WatchOptions } from './runtime/workflow-watcher';
+export { WorkflowWatcher, type WatchOptions, type WatchTarget } from './runtime/workflow-watcher';
 export {
   adapterConfigSource,
   adapterUserService,
@@ -81,5 +82,6 @@ export {
   type RunStatus,
   type RunStore,
   type RunTrigger,
+  type RunWrite,
 } from './records/run-store';
 export type { PoolEvent } from './pool/worker-pool';

@@ -1,4 +1,4 @@
-import { vitestApi } from './vitest-api';
+import { vitestApi, type VitestApi } from './vitest-api';
 import type { AdapterCapabilities, CloudStoreAdapter } from '../cloud-store-adapter';
 import type { SchemaMode } from '../schema-definition';
 
@@ -62,6 +62,13 @@ export interface ConformanceOptions {
   readonly capabilities?: Partial<ConformanceCapabilities>;
   /** Cleans up after each test (default: `adapter.disconnect()`). */
   readonly destroy?: (adapter: CloudStoreAdapter) => void | Promise<void>;
+  /**
+   * vitest's `describe`, `it`, `expect` and `onTestFinished`, as the calling test file imported
+   * them (`import * as vitest from 'vitest'`). Optional: without it the suite uses the vitest
+   * instance running the current test file; pass it when that lookup fails (a bundled or
+   * otherwise unusual vitest setup).
+   */
+  readonly vitest?: VitestApi;
 }
 
 /** The resolved settings every part of the suite reads. */

@@ -51,8 +51,8 @@ export function describeAdapterConformance(
   createAdapter: ConformanceFactory,
   options: ConformanceOptions = {},
 ): void {
+  const { describe, expect, it } = vitestApi(options.vitest);
   const ctx = createSuiteContext(createAdapter, options);
-  const { describe, expect, it } = vitestApi();
   describe(`CloudStoreAdapter conformance: ${name}`, () => {
     it('the adapter claims every capability the suite is told to test', async () => {
       const db = await ctx.open();

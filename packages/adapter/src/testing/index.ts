@@ -14,3 +14,4 @@ export type {
 } from './conformance-context';
 export { FILTER_CASES, type FilterCase } from './filter-cases';
 export { ITEM_FIXTURE, type ItemKey } from './fixtures';
+export type { VitestApi } from './vitest-api';

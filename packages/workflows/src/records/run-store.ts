@@ -57,7 +57,7 @@ export interface RunRecord {
 /**
  * A finished run as it is written to a {@link RunStore}: like {@link RunRecord}, but `input` and
  * `output` are JSON text (so the hot path never parses or re-serialises bodies). `input` is
- * `{"body": <raw body text>, ...}`; {@link materializeRun} turns it into a {@link RunRecord}.
+ * `{"body": <raw body text>, ...}`; the store turns it into a {@link RunRecord} when it is read.
  *
  * @example
  * ```ts

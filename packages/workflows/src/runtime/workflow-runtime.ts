@@ -235,7 +235,16 @@ export interface WorkflowRuntimeEvents {
   readonly worker: PoolEvent;
 }
 
-type Listener<T> = (event: T) => void;
+/**
+ * A listener given to {@link WorkflowRuntime.on}: called with the event's payload.
+ *
+ * @example
+ * ```ts
+ * const onRun: WorkflowRuntimeListener<RunRecord> = (run) => console.log(run.workflow, run.status);
+ * runtime.on('run', onRun);
+ * ```
+ */
+export type WorkflowRuntimeListener<T> = (event: T) => void;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const REDACTED_HEADERS = new Set([
@@ -361,7 +370,7 @@ export class WorkflowRuntime {
   readonly #recorder: RunRecorder | undefined;
   #recordedChars = DEFAULT_RECORDED_CHARS;
   readonly #nodeModules: string[] = [];
-  readonly #listeners = new Map<keyof WorkflowRuntimeEvents, Set<Listener<never>>>();
+  readonly #listeners = new Map<keyof WorkflowRuntimeEvents, Set<WorkflowRuntimeListener<never>>>();
   readonly #watchers = new Set<WorkflowWatcher>();
   readonly #inflight = new Set<Promise<unknown>>();
   #closed = false;
@@ -821,12 +830,12 @@ export class WorkflowRuntime {
    */
   on<K extends keyof WorkflowRuntimeEvents>(
     event: K,
-    listener: Listener<WorkflowRuntimeEvents[K]>,
+    listener: WorkflowRuntimeListener<WorkflowRuntimeEvents[K]>,
   ): () => void {
     let set = this.#listeners.get(event);
     if (set === undefined) this.#listeners.set(event, (set = new Set()));
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
+    set.add(listener as WorkflowRuntimeListener<never>);
+    return () => set.delete(listener as WorkflowRuntimeListener<never>);
   }
 
   /**
@@ -908,7 +917,7 @@ export class WorkflowRuntime {
   #emit<K extends keyof WorkflowRuntimeEvents>(event: K, payload: WorkflowRuntimeEvents[K]): void {
     for (const listener of [...(this.#listeners.get(event) ?? [])]) {
       try {
-        (listener as Listener<WorkflowRuntimeEvents[K]>)(payload);
+        (listener as WorkflowRuntimeListener<WorkflowRuntimeEvents[K]>)(payload);
       } catch {
         // a listener must not break the runtime
       }
