@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliEntry, ensureBuilt } from './helpers/built';
-import { runCli } from './helpers/run-cli';
+import { cliEntry, ensureBuilt, managerDir } from './helpers/built';
+import { runCli, runFile } from './helpers/run-cli';
 
 let root: string;
 const env = (): Record<string, string> => ({ LOCALBACKEND_ROOT: root });
@@ -39,6 +39,23 @@ describe('localbackend CLI', () => {
   it('is an executable with a node shebang', () => {
     expect(readFileSync(cliEntry, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(statSync(cliEntry).mode & 0o111).not.toBe(0);
+  });
+
+  it('is the package bin through bin/localbackend.mjs, which exists before the build and runs dist/cli.js', async () => {
+    const pkg = JSON.parse(readFileSync(path.join(managerDir, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      files: string[];
+    };
+    expect(pkg.bin).toEqual({ localbackend: './bin/localbackend.mjs' });
+    expect(pkg.files).toContain('bin');
+    const bin = path.join(managerDir, 'bin', 'localbackend.mjs');
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(statSync(bin).mode & 0o111).not.toBe(0);
+    const help = await runFile(bin, ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: localbackend');
+    const bad = await runFile(bin, ['frobnicate']);
+    expect(bad.code).toBe(2);
   });
 
   it('prints help for the program and for every command, exit 0', async () => {

@@ -13,8 +13,18 @@ export function runCli(
   env: Readonly<Record<string, string>> = {},
   timeoutMs = 60_000,
 ): Promise<CliRun> {
+  return runFile(cliEntry, args, env, timeoutMs);
+}
+
+/** Runs a script file with this Node as a subprocess and collects its output and exit code. */
+export function runFile(
+  file: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  timeoutMs = 60_000,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], {
+    const child = spawn(process.execPath, [file, ...args], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
