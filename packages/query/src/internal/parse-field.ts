@@ -19,6 +19,7 @@ import * as N from './nodes';
 import { expectedFor, isPointerLike, literalKind, toOperand, type Operand } from './operand';
 import { leaf, type ParseContext } from './parse-context';
 import { classifyPattern, normalizeFlags, toJsPattern } from './regex-pattern';
+import { nestedQuantifierAt } from './regex-safety';
 import { describeType, type ResolvedField } from './schema-info';
 
 /** Longest accepted regular expression source. */
@@ -511,6 +512,15 @@ export function regexNode(
       expected: 'a valid regular expression',
       received: pattern,
     });
+  }
+  const nested = nestedQuantifierAt(js);
+  if (nested !== undefined) {
+    throw errorAt(
+      'INVALID_QUERY',
+      loc,
+      `regular expression refused: the quantifier at position ${nested} repeats a group that already repeats, which can backtrack catastrophically; rewrite it without nested repetition`,
+      { expected: 'a regular expression without nested quantifiers', received: pattern },
+    );
   }
   return N.regex(field.ref, js, flags);
 }
