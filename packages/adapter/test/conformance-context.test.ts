@@ -110,8 +110,7 @@ describe('conformance suite helpers', () => {
 describe('options.vitest of describeAdapterConformance', () => {
   it('refuses an object that is not vitest with INVALID_CONFIG naming the missing function', () => {
     const notVitest = { describe: () => undefined, it: 'no', expect: () => undefined };
-    let caught: unknown;
-    try {
+    const register = () =>
       describeAdapterConformance(
         'never registered',
         () => {
@@ -119,13 +118,9 @@ describe('options.vitest of describeAdapterConformance', () => {
         },
         { vitest: notVitest as unknown as VitestApi },
       );
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(BackendError);
-    expect(caught).toMatchObject({
-      code: 'INVALID_CONFIG',
-      details: { path: 'options.vitest.it' },
-    });
+    expect(register).toThrow(BackendError);
+    expect(register).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG', details: { path: 'options.vitest.it' } }),
+    );
   });
 });
