@@ -204,6 +204,7 @@ function refuse(socket: Duplex, status: number, text: string, code: string, mess
  * `requireSubscription`); a `where` is evaluated with `@localbackend/query`'s `matches()`, and a
  * save that moves a record into or out of it arrives as `enter` / `leave`. Dead clients are
  * dropped by heartbeat pings. Events come from `adapter.on`, so rolled-back writes send nothing.
+ * Changes of system collections (`_User`, `_Session`, `_Config`...) are never sent to anyone.
  *
  * @example
  * ```ts
@@ -525,8 +526,9 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
   wss.on('connection', onConnection);
 
   const broadcast = (event: ChangeEvent): void => {
-    if (clients.size === 0) return;
-    const system = event.collection.startsWith('_');
+    // System collections (`_User`, `_Session`, `_Config`, `_WorkflowRun`...) are never
+    // broadcast: they hold password hashes, session tokens and other internals.
+    if (clients.size === 0 || event.collection.startsWith('_')) return;
     const messages = new Map<string, Buffer>();
     const message = (kind: string): Buffer => {
       let data = messages.get(kind);
@@ -546,7 +548,7 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
     for (const client of clients) {
       try {
         if (client.subs.size === 0) {
-          if (!system && options.requireSubscription !== true) send(client, message(event.type));
+          if (options.requireSubscription !== true) send(client, message(event.type));
           continue;
         }
         const sub = client.subs.get(event.collection);

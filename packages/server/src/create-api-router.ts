@@ -45,6 +45,25 @@ import { requestLogger } from './internal/request-logger';
 import { safeLogger } from './internal/safe-logger';
 import { sendJson } from './internal/send-json';
 import { SchemaCache } from './internal/schema-cache';
+import type { FileStore } from './file-store';
+import { MemoryFileStore } from './memory-file-store';
+import { fileUploadRule, maxFileBytesOption, mountFileRoutes } from './internal/parse-files';
+import { requestSession, sessionResolver, viewerOf } from './internal/users/session-resolver';
+import { invalidSession } from './internal/users/user-errors';
+import { NOBODY, USER_CLASS } from './internal/users/user-fields';
+import {
+  emailRequest,
+  ownUser,
+  sessionsFind,
+  sessionsMe,
+  usersCreate,
+  usersDelete,
+  usersFind,
+  usersGet,
+  usersMe,
+  usersUpdate,
+} from './internal/users/user-routes';
+import { UserStore } from './user-store';
 
 export type { CorsSetting } from './internal/cors';
 
@@ -89,6 +108,15 @@ export interface ApiRouterOptions {
   readonly functionTimeoutMs?: number;
   /** `GET /health` status (default `'ok'`); the server reports `'stopping'` while it drains. */
   readonly status?: () => 'ok' | 'stopping';
+  /** Where `POST /files/:filename` uploads go (default: a new {@link MemoryFileStore}). */
+  readonly fileStore?: FileStore;
+  /** Largest uploaded file in bytes (default 20 MB); larger uploads get 413. */
+  readonly maxFileBytes?: number;
+  /**
+   * Users and sessions behind `/users`, `/login`, `/logout`, `/sessions` (default: a new
+   * {@link UserStore} on `adapter`). Pass one to share it, e.g. with a workflow runtime.
+   */
+  readonly users?: UserStore;
 }
 
 /**
@@ -164,6 +192,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
       details: { path: 'masterKey' },
     });
   }
+  const users = options.users ?? new UserStore({ adapter, logger });
   const deps: ApiDeps = {
     adapter,
     schema: new SchemaCache(adapter),
@@ -172,6 +201,13 @@ export function createApiRouter(options: ApiRouterOptions): Router {
       maxSkip: options.maxSkip ?? DEFAULT_QUERY_LIMITS.maxSkip,
     },
     logger,
+    users,
+    viewer: NOBODY,
+  };
+  /** The deps of one request: who is asking decides what of `_User` records is shown. */
+  const reqDeps = (res: Response): ApiDeps => {
+    const viewer = viewerOf(res);
+    return viewer.master || viewer.userId !== undefined ? { ...deps, viewer } : deps;
   };
   const authOptions = {
     masterKey: options.masterKey,
@@ -185,6 +221,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
       : options.functionRunner;
   const functionTimeoutMs = options.functionTimeoutMs ?? 60_000;
   const createdAt = Date.now();
+  const maxFileBytes = maxFileBytesOption(options.maxFileBytes);
   const master = (res: Response): boolean => getContext(res).master;
 
   const router = express.Router({ caseSensitive: true, strict: false });
@@ -193,8 +230,12 @@ export function createApiRouter(options: ApiRouterOptions): Router {
       corsMiddleware(options.cors ?? true),
       requestLogger(rawLogger),
       detectStyle(authOptions),
-      jsonBodyParser(options.bodyLimit ?? DEFAULT_BODY_LIMIT),
+      jsonBodyParser(
+        options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+        fileUploadRule(parsePath, maxFileBytes),
+      ),
       authenticate(authOptions),
+      sessionResolver(users),
     ]),
   );
 
@@ -235,7 +276,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         throw new BackendError('UNSUPPORTED', 'body.transaction: this storage has no transactions');
       }
       const results = await adapter.transaction(async (tx) => {
-        const txDeps: ApiDeps = { ...deps, adapter: tx };
+        const txDeps: ApiDeps = { ...reqDeps(res), adapter: tx };
         const out: unknown[] = [];
         for (let i = 0; i < operations.length; i++) {
           try {
@@ -252,7 +293,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
     const results: unknown[] = [];
     for (const op of operations) {
       try {
-        results.push({ success: await runNativeOperation(deps, op) });
+        results.push({ success: await runNativeOperation(reqDeps(res), op) });
       } catch (error) {
         results.push({ error: publicError(toHttpError(error)).toJSON() });
       }
@@ -261,26 +302,26 @@ export function createApiRouter(options: ApiRouterOptions): Router {
   });
   router.get('/api/:table', async (req, res) => {
     const table = collectionParam(req.params.table, 'params.table', master(res));
-    sendJson(res, await nativeQuery(deps, table, queryParams(req)));
+    sendJson(res, await nativeQuery(reqDeps(res), table, queryParams(req)));
   });
   router.post('/api/:table', async (req, res) => {
     const table = collectionParam(req.params.table, 'params.table', master(res));
-    sendJson(res, await nativeCreate(deps, table, req.body), 201);
+    sendJson(res, await nativeCreate(reqDeps(res), table, req.body), 201);
   });
   router.get('/api/:table/:id', async (req, res) => {
     const table = collectionParam(req.params.table, 'params.table', master(res));
     const id = objectIdParam(req.params.id, 'params.id');
-    sendJson(res, await nativeFetch(deps, table, id, queryParams(req)));
+    sendJson(res, await nativeFetch(reqDeps(res), table, id, queryParams(req)));
   });
   router.put('/api/:table/:id', async (req, res) => {
     const table = collectionParam(req.params.table, 'params.table', master(res));
     const id = objectIdParam(req.params.id, 'params.id');
-    sendJson(res, await nativeSave(deps, table, id, req.body));
+    sendJson(res, await nativeSave(reqDeps(res), table, id, req.body));
   });
   router.delete('/api/:table/:id', async (req, res) => {
     const table = collectionParam(req.params.table, 'params.table', master(res));
     const id = objectIdParam(req.params.id, 'params.id');
-    sendJson(res, await nativeDelete(deps, table, id));
+    sendJson(res, await nativeDelete(reqDeps(res), table, id));
   });
   // Noodl cloud-function names contain slashes (`API/test/POST`): every segment is part of it.
   router.post('/functions/*name', async (req, res) => {
@@ -297,30 +338,31 @@ export function createApiRouter(options: ApiRouterOptions): Router {
 
   // ---- Parse-compatible routes -----------------------------------------------------------------
   const parse = express.Router({ caseSensitive: true, strict: false });
+  mountUserRoutes(parse, users, reqDeps);
   parse.get('/classes/:className', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
-    sendJson(res, await parseFind(deps, className, parseParams(req)));
+    sendJson(res, await parseFind(reqDeps(res), className, parseParams(req)));
   });
   parse.post('/classes/:className', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
-    const created = await parseCreate(deps, className, req.body);
+    const created = await parseCreate(reqDeps(res), className, req.body);
     res.location(`${req.baseUrl}/classes/${className}/${String(created.objectId)}`);
     sendJson(res, created, 201);
   });
   parse.get('/classes/:className/:objectId', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
     const objectId = objectIdParam(req.params.objectId, 'objectId');
-    sendJson(res, await parseGet(deps, className, objectId, parseParams(req)));
+    sendJson(res, await parseGet(reqDeps(res), className, objectId, parseParams(req)));
   });
   parse.put('/classes/:className/:objectId', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
     const objectId = objectIdParam(req.params.objectId, 'objectId');
-    sendJson(res, await parseUpdate(deps, className, objectId, req.body));
+    sendJson(res, await parseUpdate(reqDeps(res), className, objectId, req.body));
   });
   parse.delete('/classes/:className/:objectId', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
     const objectId = objectIdParam(req.params.objectId, 'objectId');
-    sendJson(res, await parseDelete(deps, className, objectId));
+    sendJson(res, await parseDelete(reqDeps(res), className, objectId));
   });
   parse.post('/batch', async (req, res) => {
     const { operations, transaction } = parseParseBatch(req.body, master(res));
@@ -329,7 +371,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         throw new BackendError('UNSUPPORTED', 'transaction: this storage has no transactions');
       }
       const results = await adapter.transaction(async (tx) => {
-        const txDeps: ApiDeps = { ...deps, adapter: tx };
+        const txDeps: ApiDeps = { ...reqDeps(res), adapter: tx };
         const out: unknown[] = [];
         for (let i = 0; i < operations.length; i++) {
           const op = operations[i]!;
@@ -348,7 +390,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         continue;
       }
       try {
-        results.push({ success: await runParseOperation(deps, op) });
+        results.push({ success: await runParseOperation(reqDeps(res), op) });
       } catch (error) {
         results.push({ error: publicError(toHttpError(error)).toParseJSON() });
       }
@@ -379,7 +421,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
   });
   parse.get('/aggregate/:className', async (req, res) => {
     const className = collectionParam(req.params.className, 'className', master(res));
-    sendJson(res, await parseAggregate(deps, className, parseParams(req)));
+    sendJson(res, await parseAggregate(reqDeps(res), className, parseParams(req)));
   });
   parse.get('/config', async (_req, res) => {
     if (options.configStore === undefined) {
@@ -416,6 +458,11 @@ export function createApiRouter(options: ApiRouterOptions): Router {
     );
     sendJson(res, { result: true });
   });
+  mountFileRoutes(parse, {
+    store: options.fileStore ?? new MemoryFileStore(),
+    appId: options.appId,
+    maxFileBytes,
+  });
   router.use(parsePath === '' ? '/' : parsePath, parse);
 
   router.use((req: Request) => {
@@ -433,4 +480,92 @@ function atIndex(error: unknown, index: number, path: string): BackendError {
     details: { ...(err.details ?? {}), index },
     cause: err,
   });
+}
+
+/**
+ * The Parse users and sessions routes: `/users[/me|/:id]`, `/login`, `/logout`, `/sessions[/me]`,
+ * `/requestPasswordReset`, `/verificationEmailRequest`, and `/classes/_User[/:id]` (the same as
+ * `/users`).
+ */
+function mountUserRoutes(
+  parse: Router,
+  users: UserStore,
+  reqDeps: (res: Response) => ApiDeps,
+): void {
+  const installation = (res: Response): string | undefined => getContext(res).installationId;
+  const signUp = async (req: Request, res: Response, base: string): Promise<void> => {
+    const created = await usersCreate(reqDeps(res), req.body, installation(res));
+    res.location(`${req.baseUrl}${base}/${created.objectId}`);
+    sendJson(res, created, 201);
+  };
+  const find = async (req: Request, res: Response): Promise<void> => {
+    sendJson(res, await usersFind(reqDeps(res), parseParams(req)));
+  };
+  const get = async (req: Request, res: Response): Promise<void> => {
+    const objectId = objectIdParam(req.params.objectId, 'objectId');
+    sendJson(res, await usersGet(reqDeps(res), objectId, parseParams(req)));
+  };
+  const update = async (req: Request, res: Response): Promise<void> => {
+    const objectId = objectIdParam(req.params.objectId, 'objectId');
+    sendJson(res, await usersUpdate(reqDeps(res), objectId, req.body, installation(res)));
+  };
+  const remove = async (req: Request, res: Response): Promise<void> => {
+    const objectId = objectIdParam(req.params.objectId, 'objectId');
+    sendJson(res, await usersDelete(reqDeps(res), objectId));
+  };
+  const me = async (_req: Request, res: Response): Promise<void> => {
+    sendJson(res, await usersMe(reqDeps(res), await requestSession(res, users)));
+  };
+  const logIn = async (req: Request, res: Response): Promise<void> => {
+    const params = parseParams(req);
+    for (const key of ['username', 'email', 'password'] as const) {
+      const value = params[key];
+      if (value !== undefined && typeof value !== 'string') {
+        throw new BackendError('INVALID_VALUE', `${key}: expected a string`, {
+          details: { path: key, expected: 'a string' },
+        });
+      }
+    }
+    const email = params.email as string | undefined;
+    const installationId = installation(res);
+    const user = await users.logIn(
+      (params.username as string | undefined) ?? '',
+      (params.password as string | undefined) ?? '',
+      {
+        ...(email === undefined ? {} : { email }),
+        ...(installationId === undefined ? {} : { installationId }),
+      },
+    );
+    const { sessionToken, ...stored } = user;
+    sendJson(res, await ownUser(reqDeps(res), stored as never, sessionToken));
+  };
+
+  parse.post('/users', (req, res) => signUp(req, res, '/users'));
+  parse.get('/users', find);
+  parse.get('/users/me', me);
+  parse.get('/users/:objectId', get);
+  parse.put('/users/:objectId', update);
+  parse.delete('/users/:objectId', remove);
+  parse.post(`/classes/${USER_CLASS}`, (req, res) => signUp(req, res, `/classes/${USER_CLASS}`));
+  parse.get(`/classes/${USER_CLASS}`, find);
+  parse.get(`/classes/${USER_CLASS}/:objectId`, get);
+  parse.put(`/classes/${USER_CLASS}/:objectId`, update);
+  parse.delete(`/classes/${USER_CLASS}/:objectId`, remove);
+  parse.get('/login', logIn);
+  parse.post('/login', logIn);
+  parse.post('/logout', async (_req, res) => {
+    const session = await requestSession(res, users);
+    if (session === undefined) throw invalidSession();
+    await users.logOut(session.token);
+    sendJson(res, {});
+  });
+  parse.get('/sessions/me', async (_req, res) => {
+    sendJson(res, await sessionsMe(reqDeps(res), await requestSession(res, users)));
+  });
+  parse.get('/sessions', async (req, res) => {
+    const session = getContext(res).master ? undefined : await requestSession(res, users);
+    sendJson(res, await sessionsFind(reqDeps(res), parseParams(req), session));
+  });
+  parse.post('/requestPasswordReset', (req) => emailRequest(req.body, 'password reset'));
+  parse.post('/verificationEmailRequest', (req) => emailRequest(req.body, 'verification'));
 }

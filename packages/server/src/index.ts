@@ -26,6 +26,14 @@ export {
   type ConfigStorage,
   type ConfigStoreOptions,
 } from './config-store';
+export {
+  UserStore,
+  type AuthenticatedUser,
+  type LoginThrottleOptions,
+  type UserSession,
+  type UserStoreOptions,
+  type Viewer,
+} from './user-store';
 export type {
   FunctionRequest,
   FunctionResponse,

@@ -21,6 +21,11 @@ import { compose } from './internal/compose';
 import { errorMiddleware } from './internal/http-errors';
 import { getContext, isLoopbackAddress } from './internal/request-context';
 import { safeLogger } from './internal/safe-logger';
+import { DirectoryFileStore } from './directory-file-store';
+import type { FileStore } from './file-store';
+import { MemoryFileStore } from './memory-file-store';
+import { maxFileBytesOption } from './internal/parse-files';
+import { UserStore, type UserStoreOptions } from './user-store';
 
 /**
  * Options of {@link LocalBackendServer}. Give `dbPath` (the server opens a `LocalSQLAdapter` on
@@ -96,6 +101,20 @@ export interface LocalBackendServerOptions {
   readonly configPath?: string;
   /** Disconnect the adapter in `stop()` (default `true`). */
   readonly closeAdapterOnStop?: boolean;
+  /**
+   * Users and sessions (`/users`, `/login`...): session length (default one year), the
+   * failed-login throttle (default 10 failures per username per 5 minutes), the session cache.
+   */
+  readonly users?: Omit<UserStoreOptions, 'adapter' | 'logger'>;
+  /**
+   * Folder of uploaded files (`POST /files/:filename`). Default: `files/` next to the database
+   * file (`dirname(dbPath)/files`); in memory for `':memory:'` or an `adapter` without this option.
+   */
+  readonly filesPath?: string;
+  /** A file store to use instead of `filesPath` (see `DirectoryFileStore`, `MemoryFileStore`). */
+  readonly fileStore?: FileStore;
+  /** Largest uploaded file in bytes (default 20 MB); larger uploads get 413. */
+  readonly maxFileBytes?: number;
   /** Extra options for the `LocalSQLAdapter` opened on `dbPath`. */
   readonly sqlite?: ConstructorParameters<typeof LocalSQLAdapter>[1];
 }
@@ -131,6 +150,8 @@ export class LocalBackendServer {
   readonly #masterKey: string;
   #adapter: CloudStoreAdapter | undefined;
   #configStore: ConfigStore | undefined;
+  readonly #fileStore: FileStore;
+  #users: UserStore | undefined;
   #functionRunner: FunctionRunner | undefined;
   #workflowRuntime: WorkflowRuntime | undefined;
   #workflowWatcher: WorkflowWatcher | undefined;
@@ -172,6 +193,8 @@ export class LocalBackendServer {
         details: { path: 'masterKey' },
       });
     }
+    maxFileBytesOption(options.maxFileBytes);
+    this.#fileStore = options.fileStore ?? defaultFileStore(options);
     this.#options = options;
     this.#port = port;
     this.#masterKey = options.masterKey ?? randomBytes(24).toString('base64url');
@@ -220,6 +243,31 @@ export class LocalBackendServer {
    */
   get configStore(): ConfigStore | undefined {
     return this.#configStore;
+  }
+
+  /**
+   * Users and sessions (after `start()`): the store behind `/users`, `/login`, `/logout` and
+   * `/sessions`, also given to the workflow runtime.
+   *
+   * @example
+   * ```ts
+   * const ada = await server.users?.impersonate('ada');
+   * ```
+   */
+  get users(): UserStore | undefined {
+    return this.#users;
+  }
+
+  /**
+   * Where uploaded files are kept (see {@link LocalBackendServerOptions.filesPath}).
+   *
+   * @example
+   * ```ts
+   * const file = await server.fileStore.get(name); // { contentType, size, body } | undefined
+   * ```
+   */
+  get fileStore(): FileStore {
+    return this.#fileStore;
   }
 
   /**
@@ -328,6 +376,8 @@ export class LocalBackendServer {
     }
     this.#adapter = adapter;
     this.#configStore = new ConfigStore({ adapter, filePath: this.#configPath() });
+    this.#users?.close();
+    this.#users = new UserStore({ ...options.users, adapter, logger: this.#logger });
     try {
       await this.#configStore.load();
     } catch (error) {
@@ -364,6 +414,9 @@ export class LocalBackendServer {
         appId: options.appId,
         functionRunner: () => this.#functionRunner,
         configStore: this.#configStore,
+        fileStore: this.#fileStore,
+        maxFileBytes: options.maxFileBytes,
+        users: this.#users,
         cors: options.cors ?? true,
         bodyLimit: options.bodyLimit,
         maxLimit: options.maxLimit,
@@ -454,6 +507,8 @@ export class LocalBackendServer {
     const configStore = this.#configStore;
     const runtime = new WorkflowRuntime({
       ...(configStore === undefined ? {} : { config: () => configStore.getValues() }),
+      // The Request node's auth/userId and Noodl.Users.logIn/impersonate/Current.
+      ...(this.#users === undefined ? {} : { users: this.#users }),
       ...this.#options.workflows,
       adapter,
     });
@@ -573,6 +628,8 @@ export class LocalBackendServer {
     this.#realtime = undefined;
     this.#http = undefined;
     await this.#stopWorkflows();
+    this.#users?.close();
+    this.#users = undefined;
     if (this.#options.closeAdapterOnStop !== false) {
       try {
         await this.#adapter?.disconnect();
@@ -586,6 +643,20 @@ export class LocalBackendServer {
     this.#stopping = false;
     this.#logger.info('stopped', { port: this.#port });
   }
+}
+
+function defaultFileStore(options: LocalBackendServerOptions): FileStore {
+  if (options.filesPath !== undefined) return new DirectoryFileStore(options.filesPath);
+  const dbPath = options.dbPath;
+  if (
+    dbPath === undefined ||
+    dbPath === '' ||
+    dbPath === ':memory:' ||
+    dbPath.startsWith('file:')
+  ) {
+    return new MemoryFileStore();
+  }
+  return new DirectoryFileStore(join(dirname(dbPath), 'files'));
 }
 
 function originAllowed(request: IncomingMessage, cors: CorsSetting): boolean {

@@ -7,6 +7,8 @@ import {
   type UpdateInput,
 } from '@localbackend/adapter';
 import type { Logger } from '../logger';
+import type { UserStore } from '../user-store';
+import type { Viewer } from './users/user-fields';
 import type { QueryLimits } from './params';
 import type { SchemaCache } from './schema-cache';
 
@@ -16,6 +18,10 @@ export interface ApiDeps {
   readonly schema: SchemaCache;
   readonly limits: QueryLimits;
   readonly logger: Logger;
+  /** Users and sessions (`_User`, `_Session`). */
+  readonly users: UserStore;
+  /** Who is asking (master key, session user): decides what of `_User` records is shown. */
+  readonly viewer: Viewer;
 }
 
 /**

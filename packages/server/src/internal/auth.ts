@@ -19,7 +19,8 @@ const PARSE_BODY_KEYS = [
   '_context',
 ] as const;
 
-const PARSE_ROUTE = /^\/(?:classes|batch|schemas|aggregate|config)(?:\/|$)/;
+const PARSE_ROUTE =
+  /^\/(?:classes|batch|schemas|aggregate|config|users|login|logout|sessions|requestPasswordReset|verificationEmailRequest|files)(?:\/|$)/;
 const OVERRIDABLE = new Set(['GET', 'PUT', 'DELETE', 'POST']);
 
 /** Compares secrets in constant time. */

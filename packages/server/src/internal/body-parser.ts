@@ -12,15 +12,33 @@ function tooLarge(limit: number): BackendError {
 }
 
 /**
+ * How one route reads its body instead of as JSON (the file upload route): the bytes up to
+ * `limit`, handed to `decode` (its result becomes `req.body`; it may throw a BackendError).
+ */
+export interface RawBodyRule {
+  readonly limit: number;
+  readonly decode: (body: Buffer, req: Request) => unknown;
+  /** The error for a body over `limit` (default: `PAYLOAD_TOO_LARGE` naming `limit`). */
+  readonly tooLarge?: () => BackendError;
+}
+
+/**
  * Reads a JSON body of any content type (the Parse JS SDK sends `text/plain` to avoid CORS
  * pre-flights) up to `limit` bytes into `req.body`; an empty body leaves `req.body` undefined.
  * Too large -> 413 `PAYLOAD_TOO_LARGE` (the rest of the body is drained up to a cap, then the
- * connection is closed); bad JSON -> 400 `INVALID_JSON`.
+ * connection is closed); bad JSON -> 400 `INVALID_JSON`. When `raw` returns a rule for a
+ * request, its body is read as bytes under that rule instead (any content type).
  */
-export function jsonBodyParser(limit: number): RequestHandler {
-  const drainCap = Math.max(limit * 4, 64 * 1024 * 1024);
+export function jsonBodyParser(
+  jsonLimit: number,
+  raw?: (req: Request) => RawBodyRule | undefined,
+): RequestHandler {
+  const jsonDrainCap = Math.max(jsonLimit * 4, 64 * 1024 * 1024);
   return (req: Request, res: Response, next: NextFunction): void => {
     req.body = undefined;
+    const rule = raw?.(req);
+    const limit = rule === undefined ? jsonLimit : rule.limit;
+    const drainCap = rule === undefined ? jsonDrainCap : Math.max(limit * 4, 64 * 1024 * 1024);
     const length = req.headers['content-length'];
     const chunked = req.headers['transfer-encoding'] !== undefined;
     if (!chunked && (length === undefined || length === '0')) {
@@ -31,6 +49,16 @@ export function jsonBodyParser(limit: number): RequestHandler {
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
       res.setHeader('Connection', 'close');
       req.resume();
+      if (rule !== undefined) {
+        next(
+          new BackendError(
+            'INVALID_VALUE',
+            `body: content-encoding ${JSON.stringify(encoding)} is not supported; send the file's bytes uncompressed`,
+            { details: { path: 'body', expected: 'an uncompressed body' } },
+          ),
+        );
+        return;
+      }
       next(
         new BackendError(
           'INVALID_JSON',
@@ -60,7 +88,17 @@ export function jsonBodyParser(limit: number): RequestHandler {
       }
       if (overflow) {
         res.setHeader('Connection', 'close');
-        next(tooLarge(limit));
+        next(rule?.tooLarge?.() ?? tooLarge(limit));
+        return;
+      }
+      if (rule !== undefined) {
+        try {
+          req.body = rule.decode(Buffer.concat(chunks, size), req);
+        } catch (decodeError) {
+          next(decodeError);
+          return;
+        }
+        next();
         return;
       }
       let text = Buffer.concat(chunks, size).toString('utf8');

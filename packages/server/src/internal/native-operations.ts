@@ -5,6 +5,8 @@ import {
   type StoredRecord,
 } from '@localbackend/adapter';
 import { collectionParam, decodeWriteBody, objectIdParam, type ApiDeps } from './api-deps';
+import { schemaLookup } from './parse-operations';
+import { SESSION_CLASS, USER_CLASS, assertSafeUserQuery, redactRecord } from './users/user-fields';
 import {
   assertKnownParams,
   parseBoolean,
@@ -34,11 +36,12 @@ export async function nativeQuery(
   const count = optional(params, 'count', (v, p) => parseBoolean(v, p)) ?? false;
   const include = optional(params, 'include', (v, p) => parseFieldList(v, p));
   const select = optional(params, 'select', (v, p) => parseFieldList(v, p));
+  if (table === USER_CLASS) assertSafeUserQuery(where, sort, deps.viewer);
   if (limit === 0) {
     const total = count ? await deps.adapter.count({ collection: table, where }) : undefined;
     return total === undefined ? { results: [] } : { results: [], count: total };
   }
-  return deps.adapter.query({
+  const result = await deps.adapter.query({
     collection: table,
     where,
     sort: sort as never,
@@ -48,6 +51,31 @@ export async function nativeQuery(
     include,
     select,
   });
+  return { ...result, results: await redactRecords(deps, table, result.results) };
+}
+
+/** The records with the secrets of users removed (see `redactRecord`). */
+async function redactRecords(
+  deps: ApiDeps,
+  table: string,
+  records: readonly StoredRecord[],
+): Promise<StoredRecord[]> {
+  const lookup = await schemaLookup(deps);
+  return records.map((record) => redactRecord(table, record, lookup, deps.viewer));
+}
+
+/**
+ * Native writes to `_User` / `_Session` are refused (even with the master key): passwords must
+ * be hashed and sessions made by the users routes.
+ */
+function assertWritable(table: string): void {
+  if (table === USER_CLASS || table === SESSION_CLASS) {
+    throw new BackendError(
+      'FORBIDDEN',
+      `${table} is read-only on the native /api routes; use the Parse routes (/users, /login, /logout, /classes/${table})`,
+      { details: { path: 'params.table' } },
+    );
+  }
 }
 
 /** GET /api/:table/:id */
@@ -60,7 +88,8 @@ export async function nativeFetch(
   assertKnownParams(params, FETCH_PARAMS, 'fetch');
   const include = optional(params, 'include', (v, p) => parseFieldList(v, p));
   const select = optional(params, 'select', (v, p) => parseFieldList(v, p));
-  return deps.adapter.fetch({ collection: table, objectId: id, include, select });
+  const record = await deps.adapter.fetch({ collection: table, objectId: id, include, select });
+  return (await redactRecords(deps, table, [record]))[0]!;
 }
 
 /** POST /api/:table */
@@ -69,6 +98,7 @@ export async function nativeCreate(
   table: string,
   body: unknown,
 ): Promise<StoredRecord> {
+  assertWritable(table);
   const data = decodeWriteBody(body, 'create');
   const record = await deps.adapter.create({ collection: table, data });
   await deps.schema.noteFields(table, Object.keys(data));
@@ -82,6 +112,7 @@ export async function nativeSave(
   id: string,
   body: unknown,
 ): Promise<StoredRecord> {
+  assertWritable(table);
   const data = decodeWriteBody(body, 'update', id);
   const record = await deps.adapter.save({ collection: table, objectId: id, data });
   await deps.schema.noteFields(table, Object.keys(data));
@@ -94,6 +125,7 @@ export async function nativeDelete(
   table: string,
   id: string,
 ): Promise<{ success: true; objectId: string }> {
+  assertWritable(table);
   await deps.adapter.delete({ collection: table, objectId: id });
   return { success: true, objectId: id };
 }

@@ -12,6 +12,51 @@ import type { ApiDeps } from './api-deps';
 import { emptyIfMissing, encodeRecords, isSystemCollection } from './parse-operations';
 import { parseClientJson } from './json-depth';
 import { parseInteger, parseWhereParam, single } from './params';
+import { SECRET_USER_FIELDS, USER_CLASS } from './users/user-fields';
+
+/**
+ * An aggregate of `_User` may not name a secret field anywhere (group, distinct, match, sort,
+ * project...): the values would come back in the results.
+ */
+function assertNoUserSecrets(params: Params): void {
+  const names = new Set<string>();
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 100) return;
+    if (typeof value === 'string') {
+      names.add(value);
+      const text = value.trim();
+      if (text.startsWith('{') || text.startsWith('[')) {
+        try {
+          visit(JSON.parse(text), depth + 1);
+        } catch {
+          // Not JSON: judged as the string it is.
+        }
+      }
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, depth + 1);
+      return;
+    }
+    if (isPlainRecord(value)) {
+      for (const key of Object.keys(value)) {
+        names.add(key);
+        visit(value[key], depth + 1);
+      }
+    }
+  };
+  visit(params, 0);
+  for (const name of names) {
+    const field = (name.startsWith('$') ? name.slice(1) : name).split('.')[0]!;
+    if (SECRET_USER_FIELDS.has(field)) {
+      throw new BackendError(
+        'FORBIDDEN',
+        `Permission denied: the field ${field} of _User cannot be aggregated`,
+        { details: { path: 'query', field } },
+      );
+    }
+  }
+}
 
 type Params = Readonly<Record<string, unknown>>;
 type Row = Record<string, unknown>;
@@ -144,6 +189,7 @@ export async function parseAggregate(
   className: string,
   params: Params,
 ): Promise<{ results: unknown[] }> {
+  if (className === USER_CLASS) assertNoUserSecrets(params);
   try {
     return await aggregate(deps, className, params);
   } catch (error) {

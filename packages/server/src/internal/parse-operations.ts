@@ -9,6 +9,8 @@ import {
   type TableSchema,
 } from '@localbackend/adapter';
 import { collectionParam, decodeWriteBody, objectIdParam, type ApiDeps } from './api-deps';
+import { redactRecord, USER_CLASS } from './users/user-fields';
+import { runUserOperation } from './users/user-routes';
 import {
   assertKnownParams,
   parseBoolean,
@@ -101,19 +103,22 @@ function pointerColumns(table: TableSchema | undefined): string[] {
   return (table?.columns ?? []).filter((c) => c.type === 'Pointer').map((c) => c.name);
 }
 
-/** Encodes a stored record as Parse returns it. */
+/** The schema lookup for encoding and redaction: user tables, then system tables. */
+export async function schemaLookup(
+  deps: ApiDeps,
+): Promise<(name: string) => TableSchema | undefined> {
+  const [tables, system] = await Promise.all([deps.schema.tables(), deps.users.systemTables()]);
+  return (name) => tables.get(name) ?? system.get(name);
+}
+
+/** Encodes a stored record as Parse returns it (secrets of users removed, see `redactRecord`). */
 export async function encodeRecord(
   deps: ApiDeps,
   collection: string,
   record: StoredRecord,
   exclude?: ReadonlySet<string>,
 ): Promise<WireRecord> {
-  const tables = await deps.schema.tables();
-  const encoded = encodeParseRecord(record, tables.get(collection), {
-    lookup: (name) => tables.get(name),
-  });
-  if (exclude !== undefined) for (const key of exclude) delete encoded[key];
-  return encoded;
+  return (await encodeRecords(deps, collection, [record], exclude))[0]!;
 }
 
 /** Encodes many records of one collection (the schema is looked up once). */
@@ -123,11 +128,16 @@ export async function encodeRecords(
   records: readonly StoredRecord[],
   exclude?: ReadonlySet<string>,
 ): Promise<WireRecord[]> {
-  const tables = await deps.schema.tables();
-  const table = tables.get(collection);
-  const lookup = (name: string): TableSchema | undefined => tables.get(name);
+  const lookup = await schemaLookup(deps);
+  const table = lookup(collection);
   return records.map((record) => {
-    const encoded = encodeParseRecord(record, table, { lookup });
+    const encoded = encodeParseRecord(
+      redactRecord(collection, record, lookup, deps.viewer),
+      table,
+      {
+        lookup,
+      },
+    );
     if (exclude !== undefined) for (const key of exclude) delete encoded[key];
     return encoded;
   });
@@ -224,7 +234,7 @@ export async function parseGet(
 }
 
 /** The fields whose resulting values Parse sends back after a write with operations. */
-async function operationResults(
+export async function operationResults(
   deps: ApiDeps,
   className: string,
   body: unknown,
@@ -319,7 +329,7 @@ export function parseParseBatch(
     body.transaction === undefined ? false : parseBoolean(body.transaction, 'transaction');
   const operations = body.requests.map((request: unknown, i: number) => {
     try {
-      return parseBatchRequest(request, `requests[${i}]`, master);
+      return parseBatchRequest(request, `requests[${i}]`, master, transaction);
     } catch (error) {
       return toBackendError(error);
     }
@@ -327,7 +337,12 @@ export function parseParseBatch(
   return { operations, transaction };
 }
 
-function parseBatchRequest(request: unknown, path: string, master: boolean): ParseBatchOperation {
+function parseBatchRequest(
+  request: unknown,
+  path: string,
+  master: boolean,
+  transaction: boolean,
+): ParseBatchOperation {
   if (!isPlainRecord(request)) {
     throw new BackendError('INVALID_VALUE', `${path}: expected {method, path, body}`, {
       details: { path },
@@ -347,7 +362,16 @@ function parseBatchRequest(request: unknown, path: string, master: boolean): Par
       { details: { path: `${path}.path` } },
     );
   }
-  const className = collectionParam(match[1], `${path}.path`, master);
+  // Users are served by the users routes (anyone may sign up, read, or change themselves).
+  const className =
+    match[1] === USER_CLASS ? USER_CLASS : collectionParam(match[1], `${path}.path`, master);
+  if (className === USER_CLASS && transaction) {
+    throw new BackendError(
+      'UNSUPPORTED',
+      `${path}.path: _User requests cannot be part of a transactional batch`,
+      { details: { path: `${path}.path` } },
+    );
+  }
   const objectId = match[2] === undefined ? undefined : objectIdParam(match[2], `${path}.path`);
   if ((method === 'PUT' || method === 'DELETE') && objectId === undefined) {
     throw new BackendError('INVALID_VALUE', `${path}.path: ${method} needs an objectId`, {
@@ -362,9 +386,10 @@ function parseBatchRequest(request: unknown, path: string, master: boolean): Par
   return { method, className, objectId, body: request.body };
 }
 
-/** Runs one Parse batch operation. */
+/** Runs one Parse batch operation (`_User` ones as the users routes do). */
 export function runParseOperation(deps: ApiDeps, op: ParseBatchOperation): Promise<unknown> {
   const params = isPlainRecord(op.body) ? op.body : {};
+  if (op.className === USER_CLASS) return runUserOperation(deps, op.method, op.objectId, op.body);
   switch (op.method) {
     case 'GET':
       return op.objectId === undefined

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { UserSession } from '../user-store';
 
 /** Which error envelope and value encoding a request gets. */
 export type ApiStyle = 'native' | 'parse';
@@ -15,6 +16,8 @@ export interface RequestContext {
   sessionToken: string | undefined;
   installationId: string | undefined;
   masterKeyGiven: string | undefined;
+  /** The session of `sessionToken`, once resolved (once per request; see `sessionResolver`). */
+  session: UserSession | undefined;
 }
 
 const KEY = 'localbackend';
@@ -30,6 +33,7 @@ export function getContext(res: Response): RequestContext {
     sessionToken: undefined,
     installationId: undefined,
     masterKeyGiven: undefined,
+    session: undefined,
   };
   (res.locals as Record<string, unknown>)[KEY] = created;
   return created;
