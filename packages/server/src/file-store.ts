@@ -57,7 +57,14 @@ export interface FileStore {
   delete(name: string): Promise<boolean>;
 }
 
-/** Longest original file name accepted (Parse's limit). */
+/**
+ * Longest original file name accepted (Parse's limit): 128 characters.
+ *
+ * @example
+ * ```ts
+ * if (file.name.length > MAX_FILE_NAME_LENGTH) alert('Please rename the file');
+ * ```
+ */
 export const MAX_FILE_NAME_LENGTH = 128;
 
 const STORED_NAME = /^[0-9a-f]{32}_[A-Za-z0-9._-]{1,128}$/;

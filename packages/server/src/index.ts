@@ -49,4 +49,17 @@ export {
   type LogLevel,
   type Logger,
 } from './logger';
+export {
+  assertStoredFileName,
+  createFileName,
+  isStoredFileName,
+  normalizeContentType,
+  sanitizeFileName,
+  MAX_FILE_NAME_LENGTH,
+  type FileContent,
+  type FileInfo,
+  type FileStore,
+} from './file-store';
+export { DirectoryFileStore } from './directory-file-store';
+export { MemoryFileStore } from './memory-file-store';
 export { VERSION } from './version';

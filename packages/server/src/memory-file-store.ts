@@ -29,11 +29,11 @@ export class MemoryFileStore implements FileStore {
    * await store.put(createFileName('a.txt'), Buffer.from('hi'), 'text/plain');
    * ```
    */
-  put(name: string, data: Buffer, contentType: string): Promise<FileInfo> {
+  async put(name: string, data: Buffer, contentType: string): Promise<FileInfo> {
     assertStoredFileName(name);
     const type = normalizeContentType(contentType, name);
     this.#files.set(name, { data: Buffer.from(data), contentType: type });
-    return Promise.resolve({ name, contentType: type, size: data.length });
+    return { name, contentType: type, size: data.length };
   }
 
   /**
@@ -44,16 +44,16 @@ export class MemoryFileStore implements FileStore {
    * const file = await store.get(name);
    * ```
    */
-  get(name: string): Promise<FileContent | undefined> {
+  async get(name: string): Promise<FileContent | undefined> {
     assertStoredFileName(name);
     const file = this.#files.get(name);
-    if (file === undefined) return Promise.resolve(undefined);
-    return Promise.resolve({
+    if (file === undefined) return undefined;
+    return {
       name,
       contentType: file.contentType,
       size: file.data.length,
       body: file.data,
-    });
+    };
   }
 
   /**
@@ -64,9 +64,9 @@ export class MemoryFileStore implements FileStore {
    * await store.delete(name); // true
    * ```
    */
-  delete(name: string): Promise<boolean> {
+  async delete(name: string): Promise<boolean> {
     assertStoredFileName(name);
-    return Promise.resolve(this.#files.delete(name));
+    return this.#files.delete(name);
   }
 
   /**

@@ -255,6 +255,13 @@ export function userWriteData(
   viewer: Viewer,
   objectId?: string,
 ): UserWrite {
+  // Typed checks first: `{"password": {"$gt": ""}}` is a bad password, not a bad field name.
+  if (isPlainRecord(body)) {
+    if (isPlainRecord(body.password) && !isFieldOperation(body.password))
+      checkPassword(body.password);
+    if (isPlainRecord(body.username) && !isFieldOperation(body.username))
+      checkUsername(body.username);
+  }
   const data: Record<string, unknown> = { ...decodeWriteBody(body, mode, objectId) } as UpdateInput;
   let password: string | undefined;
   if ('password' in data) {
