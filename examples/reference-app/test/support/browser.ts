@@ -2,27 +2,26 @@
  * Debian's Chromium (`/usr/bin/chromium`, installed by `scripts/setup-chromium.sh`) driven by
  * playwright-core. Playwright's own browser downloads are never used.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 export interface TestBrowser {
-  readonly context: BrowserContext;
+  /**
+   * A page in a browser context (and so a window) of its own. Pages that share a window are tabs,
+   * and headless Chromium gives a tab that is not in front about one animation frame per second,
+   * which makes every Playwright action on it take seconds; separate windows are all in front.
+   */
+  newPage(): Promise<Page>;
   close(): Promise<void>;
 }
 
-/** A headless Chromium with a fresh, temporary user-data dir. */
+/** A headless Chromium; every page gets a fresh, temporary browser context. */
 export async function launchBrowser(): Promise<TestBrowser> {
-  const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'lb-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
+  const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 900, height: 760 },
     args: [
-      '--headless',
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
@@ -32,10 +31,12 @@ export async function launchBrowser(): Promise<TestBrowser> {
     ],
   });
   return {
-    context,
+    async newPage() {
+      const context = await browser.newContext({ viewport: { width: 900, height: 760 } });
+      return context.newPage();
+    },
     async close() {
-      await context.close().catch(() => undefined);
-      rmSync(userDataDir, { recursive: true, force: true });
+      await browser.close().catch(() => undefined);
     },
   };
 }
