@@ -315,6 +315,51 @@ function generate(ids: readonly string[]): FuzzRequest {
     () => write('POST', '/schemas/Fuzz', { ...PARSE, ...MASTER }),
     () => write('PUT', '/schemas/Fuzz', { ...PARSE, ...MASTER }),
     () => write('PUT', '/config', { ...PARSE, ...MASTER }),
+    // users and sessions: no user exists, so every sign-up, login, change or logout fails
+    () => write('POST', pick(['/users', '/classes/_User']), PARSE),
+    () => write('PUT', `/users/${id}`, PARSE),
+    () => ({
+      method: pick(['GET', 'POST']),
+      path: `/login${chance(0.5) ? queryString(hostileParams()) : ''}`,
+      headers: { ...PARSE, ...JSON_HEADERS },
+      body: chance(0.5)
+        ? badWriteBody()
+        : JSON.stringify({
+            username: pick(['ada', '', 5, null, 'x'.repeat(2000), { $ne: null }, "' OR 1=1 --"]),
+            password: pick(['x', '', 5, null, { $gt: '' }, 'p'.repeat(5000)]),
+          }),
+      write: true,
+    }),
+    () => ({
+      method: pick(['GET', 'POST', 'DELETE', 'PUT']),
+      path: pick([
+        '/users/me',
+        '/logout',
+        '/sessions/me',
+        '/sessions',
+        `/users/${id}`,
+        '/classes/Fuzz',
+      ]),
+      headers: {
+        ...PARSE,
+        'X-Parse-Session-Token': pick(['r:nope', 'x'.repeat(600), 'r: x', 'r:' + '0'.repeat(64)]),
+      },
+      body: '{"a":1}',
+      write: true,
+    }),
+    () => ({
+      method: 'GET',
+      path: `${pick(['/users', '/classes/_User'])}${queryString(hostileParams())}`,
+      headers: PARSE,
+      write: false,
+    }),
+    () => ({
+      method: 'POST',
+      path: pick(['/requestPasswordReset', '/verificationEmailRequest']),
+      headers: PARSE,
+      body: badWriteBody(),
+      write: true,
+    }),
     // valid-looking bodies on invalid targets
     () => ({
       method: pick(['POST', 'PUT', 'DELETE']),
@@ -588,6 +633,8 @@ beforeAll(async () => {
     ids.push(res.body.objectId as string);
   }
   await request(t.url, 'PUT', '/config', { body: { params: { keep: 'me' } }, master: true });
+  // The users store creates _User/_Session on first use (a schema version bump): do it now.
+  await t.server.users!.ready();
 });
 afterAll(() => t.stop());
 
