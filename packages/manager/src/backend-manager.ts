@@ -506,6 +506,7 @@ export class BackendManager extends EventEmitter {
           fs.mkdir(paths.workflows, { recursive: true }),
           fs.mkdir(paths.logs, { recursive: true }),
           fs.mkdir(paths.backups, { recursive: true }),
+          fs.mkdir(paths.files, { recursive: true }),
         ]);
         await writeJsonAtomic(paths.schema, { version: 1, tables: [] });
         await writeJsonAtomic(paths.config, raw);

@@ -88,6 +88,8 @@ export interface BackendPaths {
   readonly logFile: string;
   /** `<root>/<id>/backups`: `backup-<timestamp>.db` files. */
   readonly backups: string;
+  /** `<root>/<id>/files`: uploaded files (`POST /files/:filename`), stored by the server. */
+  readonly files: string;
   /** `<root>/<id>/run.json`: present while a process serves the backend (pid, port). */
   readonly runState: string;
 }
@@ -116,6 +118,7 @@ export function backendPaths(root: string, id: string): BackendPaths {
     logs,
     logFile: path.join(logs, 'backend.log'),
     backups: path.join(dir, 'backups'),
+    files: path.join(dir, 'files'),
     runState: path.join(dir, 'run.json'),
   };
 }

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { BackendError, describeValue } from '@localbackend/adapter';
 import { BackendManager } from './backend-manager';
@@ -14,7 +14,10 @@ import { managerVersion } from './internal/module-paths';
  * ```
  */
 export interface BundleOptions {
-  /** Copy the data (a consistent online backup of `local.db`) into `data/local.db` (default false). */
+  /**
+   * Copy the data (a consistent online backup of `local.db`) into `data/local.db`, and the
+   * uploaded files into `files/` (default false).
+   */
   readonly includeData?: boolean;
   /** Allow writing into a non-empty directory, replacing the bundle files (default false). */
   readonly overwrite?: boolean;
@@ -42,7 +45,8 @@ export interface BundleResult {
 const SERVER_JS = `#!/usr/bin/env node
 // A localbackend backend, bundled by \`localbackend bundle\`. Run: npm install && node server.js
 // Environment: PORT (default: the port in config.json), HOST (default 127.0.0.1; behind a reverse
-// proxy keep it), DB_PATH (default ./data/local.db), MASTER_KEY, APP_ID, WORKFLOWS_PATH.
+// proxy keep it), DB_PATH (default ./data/local.db), MASTER_KEY, APP_ID, WORKFLOWS_PATH,
+// FILES_PATH (default ./files: uploaded files).
 import { fileURLToPath } from 'node:url';
 import { serveBackend } from '@localbackend/manager';
 
@@ -54,6 +58,7 @@ const backend = await serveBackend({
   ...(env.HOST ? { host: env.HOST } : {}),
   ...(env.DB_PATH ? { dbPath: env.DB_PATH } : {}),
   ...(env.WORKFLOWS_PATH ? { workflowsPath: env.WORKFLOWS_PATH } : {}),
+  ...(env.FILES_PATH ? { filesPath: env.FILES_PATH } : {}),
   ...(env.MASTER_KEY ? { masterKey: env.MASTER_KEY } : {}),
   ...(env.APP_ID ? { appId: env.APP_ID } : {}),
 });
@@ -79,7 +84,7 @@ function readme(name: string): string {
   return `# ${name} (localbackend bundle)
 
 A standalone copy of the local backend "${name}": its schema, workflows${''} and (when bundled
-with data) its database.
+with data) its database and uploaded files.
 
 \`\`\`sh
 npm install
@@ -94,7 +99,43 @@ node server.js            # or: PORT=8080 DB_PATH=/var/lib/app/local.db node ser
 | \`MASTER_KEY\` | the key in \`config.json\` | master key for schema changes and export — set your own in production |
 | \`APP_ID\` | the id in \`config.json\` | Parse application id |
 | \`WORKFLOWS_PATH\` | \`./workflows\` | \`*.workflow.json\` files |
+| \`FILES_PATH\` | \`./files\` | uploaded files (\`POST /files/:filename\`) |
 `;
+}
+
+/**
+ * Copies a backend's uploaded files (plain files and their `.meta/` content types; never the
+ * `.tmp/` folder of writes in progress). Stored files are never rewritten in place, only added
+ * by rename or deleted, so a copy taken while the backend runs holds whole files. Returns the
+ * copied paths relative to the bundle.
+ */
+async function copyUploadedFiles(from: string, to: string): Promise<string[]> {
+  const copied: string[] = [];
+  const copyDir = async (src: string, dest: string, rel: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(src, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await fs.mkdir(dest, { recursive: true });
+    for (const entry of entries) {
+      if (entry.isFile()) {
+        try {
+          await fs.copyFile(path.join(src, entry.name), path.join(dest, entry.name));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // deleted meanwhile
+          throw error;
+        }
+        copied.push(`${rel}${entry.name}`);
+      } else if (entry.isDirectory() && entry.name === '.meta' && rel === 'files/') {
+        await copyDir(path.join(src, entry.name), path.join(dest, entry.name), `${rel}.meta/`);
+      }
+    }
+  };
+  await copyDir(from, to, 'files/');
+  return copied;
 }
 
 function packageName(name: string, id: string): string {
@@ -109,7 +150,8 @@ function packageName(name: string, id: string): string {
 /**
  * Writes a standalone, deployable copy of a backend into `outDir`: `server.js`, `package.json`,
  * `config.json`, `schema.json`, `workflows/`, a README, and with `includeData` the database
- * (`data/local.db`, taken as an online backup so a running backend is copied consistently).
+ * (`data/local.db`, taken as an online backup so a running backend is copied consistently) and
+ * the uploaded files (`files/`).
  * `npm install && node server.js` in that folder serves the backend; `PORT`, `HOST`, `DB_PATH`,
  * `MASTER_KEY`, `APP_ID` and `WORKFLOWS_PATH` override the defaults.
  *
@@ -155,7 +197,7 @@ export async function bundleBackend(
       },
     );
   }
-  const total = options.includeData === true ? 6 : 5;
+  const total = options.includeData === true ? 7 : 5;
   let done = 0;
   const step = (name: string): void => {
     done++;
@@ -212,7 +254,10 @@ export async function bundleBackend(
 
   await fs.writeFile(path.join(dir, 'server.js'), SERVER_JS, { mode: 0o755 });
   await fs.writeFile(path.join(dir, 'README.md'), readme(config.name));
-  await fs.writeFile(path.join(dir, '.gitignore'), 'node_modules/\ndata/*.db-wal\ndata/*.db-shm\n');
+  await fs.writeFile(
+    path.join(dir, '.gitignore'),
+    'node_modules/\ndata/*.db-wal\ndata/*.db-shm\nfiles/.tmp/\n',
+  );
   files.push('server.js', 'README.md', '.gitignore');
   step('server.js');
 
@@ -223,6 +268,8 @@ export async function bundleBackend(
     await manager.callData(id, 'read', 'backup', [dest]);
     files.push('data/local.db');
     step('data');
+    files.push(...(await copyUploadedFiles(paths.files, path.join(dir, 'files'))));
+    step('files');
   }
   return { dir, files, includesData: options.includeData === true };
 }

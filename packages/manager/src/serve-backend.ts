@@ -30,6 +30,8 @@ export interface ServeBackendOptions {
   readonly workflowsPath?: string;
   /** schema.json kept in step with the database (default `<dir>/schema.json`). */
   readonly schemaPath?: string;
+  /** Uploaded files (default `<dir>/files`). */
+  readonly filesPath?: string;
   readonly appId?: string;
   readonly masterKey?: string;
   readonly schemaMode?: SchemaMode;
@@ -139,6 +141,7 @@ export async function serveBackend(options: ServeBackendOptions): Promise<Served
         ? {}
         : { workflowsPath: path.resolve(options.workflowsPath) }),
       ...(options.schemaPath === undefined ? {} : { schemaPath: path.resolve(options.schemaPath) }),
+      ...(options.filesPath === undefined ? {} : { filesPath: path.resolve(options.filesPath) }),
     },
     log,
   );

@@ -115,6 +115,7 @@ export async function startServingHost(
       masterKey: options.masterKey,
       logger: log,
       workflowsPath: workflowsDir,
+      filesPath: options.filesPath ?? path.join(options.dir, 'files'),
       functionRunner: runtime,
       // The runtime still writes execution records (and finishes runs) after the server stops
       // taking requests: the store is closed below, after the runtime.

@@ -23,6 +23,8 @@ export interface HostStartOptions {
   readonly workflowsPath?: string;
   /** schema.json kept in step with the database (default `<dir>/schema.json`). */
   readonly schemaPath?: string;
+  /** Uploaded files (default `<dir>/files`). */
+  readonly filesPath?: string;
 }
 
 /** An error as it crosses a process boundary. */
