@@ -816,7 +816,7 @@ describe('the official Parse JS SDK and cloud functions', () => {
 
     await Parse.User.logOut();
     expect(Parse.User.current()).toBeNull();
-    await expect(Parse.User.become(token)).rejects.toMatchObject({ code: 209 });
+    await expect(Parse.User.become(token!)).rejects.toMatchObject({ code: 209 });
 
     const again = await Parse.User.logIn('sdk-ada', 'sdk-password');
     expect(again.id).toBe(user.id);
@@ -826,7 +826,7 @@ describe('the official Parse JS SDK and cloud functions', () => {
       code: 101,
       message: 'Invalid username/password.',
     });
-    const became = await Parse.User.become(again.getSessionToken());
+    const became = await Parse.User.become(again.getSessionToken()!);
     expect(became.get('username')).toBe('sdk-ada');
     expect(Parse.User.current()?.getSessionToken()).toBe(again.getSessionToken());
   });
@@ -854,7 +854,7 @@ describe('the official Parse JS SDK and cloud functions', () => {
     });
     const expired = await request(t.url, 'POST', '/functions/whoami', {
       body: {},
-      headers: { ...PARSE, 'X-Parse-Session-Token': ada.getSessionToken() },
+      headers: { ...PARSE, 'X-Parse-Session-Token': ada.getSessionToken()! },
     });
     expect(expired.body).toEqual({ code: 209, error: 'Invalid session token' });
   });
