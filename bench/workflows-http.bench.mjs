@@ -10,9 +10,10 @@
 // Both return the same 20 rows of the same SQLite file. Target: function >= 0.5x REST.
 // Besides requests per second it prints the server process's CPU time per request (all its
 // threads: main, workflow workers, V8's GC/compiler helpers), which varies much less than
-// throughput on a shared machine.
+// throughput on a shared machine, split (on Linux) into the main thread and the other threads
+// (workflow workers and V8's garbage-collector / compiler helpers).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +72,27 @@ writeFileSync(
   }),
 );
 
+/** CPU ticks (1/100 s) of the main thread and of all other threads of this process (Linux). */
+function threadTicks() {
+  const ticks = { main: 0, other: 0 };
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const t = Number(fields[11]) + Number(fields[12]);
+        if (tid === String(process.pid)) ticks.main += t;
+        else ticks.other += t;
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    return undefined; // no /proc
+  }
+  return ticks;
+}
+
 function load(url, method, body) {
   return new Promise((resolve, reject) => {
     const args = [worker, 'load', url, String(CONNECTIONS), String(SECONDS), method];
@@ -119,9 +141,15 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const path of [rest, fn]) {
       const cpu0 = process.cpuUsage();
+      const ticks0 = threadTicks();
       const r = await load(path.url, path.method, path.body);
       const cpu = process.cpuUsage(cpu0);
+      const ticks1 = threadTicks();
       r.cpuPerRequest = (cpu.user + cpu.system) / Math.max(1, r.total);
+      if (ticks0 !== undefined && ticks1 !== undefined) {
+        r.mainPerRequest = ((ticks1.main - ticks0.main) * 10_000) / Math.max(1, r.total);
+        r.otherPerRequest = ((ticks1.other - ticks0.other) * 10_000) / Math.max(1, r.total);
+      }
       if (r.non2xx > 0 || r.errors > 0)
         throw new Error(`${path.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
       const prev = best.get(path.name);
@@ -134,7 +162,7 @@ try {
   );
   for (const [name, r] of best) {
     console.log(
-      `  ${name.padEnd(40)} ${fmt(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ${fmt(r.cpuPerRequest).padStart(4)} us CPU/req  ${fmt(r.rps / base, 2)}x`,
+      `  ${name.padEnd(40)} ${fmt(r.rps).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ${fmt(r.cpuPerRequest).padStart(4)} us CPU/req${r.mainPerRequest === undefined ? '' : ` (main ${fmt(r.mainPerRequest)}, other threads ${fmt(r.otherPerRequest)})`}  ${fmt(r.rps / base, 2)}x`,
     );
   }
   const ratio = best.get(fn.name).rps / base;
