@@ -64,11 +64,11 @@ function parseHash(stored: unknown): { cost: ScryptCost; salt: Buffer; key: Buff
   if (cost.ln < 10 || cost.ln > 20 || cost.r < 1 || cost.r > 32 || cost.p < 1 || cost.p > 4) {
     return undefined;
   }
-  return {
-    cost,
-    salt: Buffer.from(match[4]!, 'base64'),
-    key: Buffer.from(match[5]!, 'base64'),
-  };
+  const salt = Buffer.from(match[4]!, 'base64');
+  const key = Buffer.from(match[5]!, 'base64');
+  // Exact lengths: a truncated hash must not verify a password against a prefix of the key.
+  if (salt.length !== SALT_LENGTH || key.length !== KEY_LENGTH) return undefined;
+  return { cost, salt, key };
 }
 
 /** True when `password` matches `stored`; false for a wrong password or a hash we cannot read. */
@@ -82,10 +82,10 @@ export async function verifyPassword(password: string, stored: unknown): Promise
   const key = await scryptAsync(
     password.normalize('NFC'),
     parsed.salt,
-    parsed.key.length,
+    KEY_LENGTH,
     options(parsed.cost),
   );
-  return key.length === parsed.key.length && timingSafeEqual(key, parsed.key);
+  return timingSafeEqual(key, parsed.key);
 }
 
 const DUMMY_SALT = randomBytes(SALT_LENGTH);
