@@ -3,11 +3,21 @@
  * SDK itself), downloads, deletes, limits, hostile names and crash safety.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { LocalSQLAdapter } from '@localbackend/sqlite';
 import { join } from 'node:path';
 import Parse from 'parse/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectoryFileStore, createFileName, isStoredFileName } from '../src/index';
+import {
+  DirectoryFileStore,
+  MemoryFileStore,
+  createApiRouter,
+  createFileName,
+  isStoredFileName,
+  silentLogger,
+} from '../src/index';
 import { MASTER_KEY, request, sleep, startServer, tempDir, type TestServer } from './helpers';
 
 const NAME = /^[0-9a-f]{32}_[A-Za-z0-9._-]+$/;
@@ -466,5 +476,43 @@ describe('default upload limit', () => {
     const res = await upload(t.url, 'huge.bin', Buffer.alloc(20 * 1024 * 1024 + 1));
     expect(res.status).toBe(413);
     expect(res.body.code).toBe(116);
+  });
+});
+
+describe('files in a composed router', () => {
+  it('urls carry the mount point and parsePath; the given fileStore holds the bytes', async () => {
+    const adapter = new LocalSQLAdapter(':memory:');
+    await adapter.connect();
+    const fileStore = new MemoryFileStore();
+    const app = express();
+    app.use(
+      '/backend',
+      createApiRouter({
+        adapter,
+        masterKey: MASTER_KEY,
+        parsePath: '/parse',
+        fileStore,
+        maxFileBytes: 100,
+        logger: silentLogger,
+      }),
+    );
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const res = await upload(`${base}/backend/parse`, 'a.txt', 'composed', 'text/plain');
+      expect(res.status).toBe(201);
+      expect(res.body.url).toBe(`${base}/backend/parse/files/local/${res.body.name}`);
+      expect(fileStore.size).toBe(1);
+      expect(await (await fetch(res.body.url)).text()).toBe('composed');
+      // Outside parsePath there is no file route (the body is read as JSON there, so 400 or 404).
+      expect([400, 404]).toContain(
+        (await upload(`${base}/backend`, 'a.txt', 'x', 'text/plain')).status,
+      );
+      expect((await upload(`${base}/backend/parse`, 'b.bin', Buffer.alloc(101))).status).toBe(413);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await adapter.disconnect();
+    }
   });
 });
