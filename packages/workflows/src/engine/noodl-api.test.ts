@@ -186,7 +186,12 @@ describe('default user service (sessions through the adapter)', () => {
   it('authenticates a Parse-style _Session token and exposes the _User as Noodl.Users.Current', async () => {
     const user = await adapter.create({
       collection: '_User',
-      data: { username: 'ada', email: 'ada@example.com', password: 'secret-hash' },
+      data: {
+        username: 'ada',
+        email: 'ada@example.com',
+        password: 'secret-hash',
+        hashed_password: '$scrypt$x',
+      },
     });
     await adapter.create({
       collection: '_Session',
@@ -214,7 +219,7 @@ describe('default user service (sessions through the adapter)', () => {
             type: 'JavaScriptFunction',
             parameters: {
               functionScript:
-                'const c = Noodl.Users.Current; Outputs.value = c && { id: c.UserId, name: c.Properties.username, password: c.Properties.password }; Outputs.Done();',
+                'const c = Noodl.Users.Current; Outputs.value = c && { id: c.UserId, name: c.Properties.username, password: c.Properties.password, hash: c.Properties.hashed_password }; Outputs.Done();',
             },
             ports: [{ name: 'out-Done', plug: 'output', type: 'signal' }],
           },

@@ -43,6 +43,9 @@ export type ConfigSource = () => Promise<Readonly<Record<string, unknown>>>;
 
 const HIDDEN_USER_FIELDS = new Set([
   'password',
+  // The column @localbackend/server's UserStore keeps the scrypt hash in (adapters refuse
+  // `_`-prefixed field names, so it is not Parse's `_hashed_password`).
+  'hashed_password',
   '_hashed_password',
   'authData',
   '_password_history',
