@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { BackendError, isPlainRecord, type CloudStoreAdapter } from '@localbackend/adapter';
 import type { ConfigStore } from './config-store';
 import type { FunctionRunner } from './function-runner';
@@ -47,7 +47,12 @@ import { sendJson } from './internal/send-json';
 import { SchemaCache } from './internal/schema-cache';
 import type { FileStore } from './file-store';
 import { MemoryFileStore } from './memory-file-store';
-import { fileUploadRule, maxFileBytesOption, mountFileRoutes } from './internal/parse-files';
+import {
+  fileUploadRule,
+  maxFileBytesOption,
+  mountFileRoutes,
+  requestOrigin,
+} from './internal/parse-files';
 import { requestSession, sessionResolver, viewerOf } from './internal/users/session-resolver';
 import { invalidSession } from './internal/users/user-errors';
 import { NOBODY, USER_CLASS } from './internal/users/user-fields';
@@ -204,10 +209,21 @@ export function createApiRouter(options: ApiRouterOptions): Router {
     users,
     viewer: NOBODY,
   };
-  /** The deps of one request: who is asking decides what of `_User` records is shown. */
+  /** Where the file routes answer for each request (this router's mount + parsePath). */
+  const fileBases = new WeakMap<Response, string>();
+  const fileSegment = encodeURIComponent(options.appId ?? 'local');
+  /**
+   * The deps of one request: who is asking decides what of `_User` records is shown, and the
+   * request's origin the urls of stored files.
+   */
   const reqDeps = (res: Response): ApiDeps => {
     const viewer = viewerOf(res);
-    return viewer.master || viewer.userId !== undefined ? { ...deps, viewer } : deps;
+    const base = fileBases.get(res);
+    const fileUrl =
+      base === undefined ? undefined : (name: string) => `${base}/files/${fileSegment}/${name}`;
+    return viewer.master || viewer.userId !== undefined
+      ? { ...deps, viewer, fileUrl }
+      : { ...deps, fileUrl };
   };
   const authOptions = {
     masterKey: options.masterKey,
@@ -238,6 +254,10 @@ export function createApiRouter(options: ApiRouterOptions): Router {
       sessionResolver(users),
     ]),
   );
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    fileBases.set(res, `${requestOrigin(req)}${req.baseUrl}${parsePath}`);
+    next();
+  });
 
   // ---- native routes -------------------------------------------------------------------------
   router.get('/health', (_req, res) => {

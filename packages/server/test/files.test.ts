@@ -120,6 +120,47 @@ describe('files on a SQLite file (directory store)', () => {
     expect(readdirSync(join(filesDir, '.tmp'))).toEqual([]);
   });
 
+  it('a record keeps working when the backend moves: stored file urls are rebuilt for each request', async () => {
+    const { body: file } = await upload(t.url, 'moved.txt', 'still here', 'text/plain');
+    const stale = `http://127.0.0.1:1/files/files-app/${String(file.name)}`;
+    const external = { __type: 'File', name: 'hosted.png', url: 'https://cdn.example/hosted.png' };
+    const created = await request(t.url, 'POST', '/classes/Doc', {
+      body: { file: { __type: 'File', name: file.name, url: stale }, other: external },
+      headers: { 'X-Parse-Application-Id': 'files-app' },
+    });
+    expect(created.status).toBe(201);
+    const id = String(created.body.objectId);
+    const current = `${t.url}/files/files-app/${String(file.name)}`;
+    const parse = await request(t.url, 'GET', `/classes/Doc/${id}`);
+    expect(parse.body.file).toEqual({ __type: 'File', name: file.name, url: current });
+    expect(parse.body.other).toEqual(external);
+    const native = await request(t.url, 'GET', `/api/Doc?limit=5`);
+    expect(native.body.results[0].file).toMatchObject({ name: file.name, url: current });
+    expect(await (await fetch(parse.body.file.url)).text()).toBe('still here');
+    // Under another name of the same machine, the url follows the Host header.
+    const viaOtherHost = await new Promise<string>((resolve, reject) => {
+      const { port } = new URL(t.url);
+      const req = httpRequest(
+        {
+          hostname: '127.0.0.1',
+          port,
+          path: `/classes/Doc/${id}`,
+          headers: { Host: `localhost:${port}` },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(text));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect((JSON.parse(viaOtherHost) as { file: { url: string } }).file.url).toBe(
+      `http://localhost:${new URL(t.url).port}/files/files-app/${String(file.name)}`,
+    );
+  });
+
   it('HEAD answers the headers without a body', async () => {
     const { body } = await upload(t.url, 'h.bin', BINARY);
     const head = await fetch(body.url, { method: 'HEAD' });

@@ -7,6 +7,7 @@ import {
   type UpdateInput,
 } from '@localbackend/adapter';
 import type { Logger } from '../logger';
+import type { FileUrlBuilder } from './file-urls';
 import type { UserStore } from '../user-store';
 import type { Viewer } from './users/user-fields';
 import type { QueryLimits } from './params';
@@ -22,6 +23,8 @@ export interface ApiDeps {
   readonly users: UserStore;
   /** Who is asking (master key, session user): decides what of `_User` records is shown. */
   readonly viewer: Viewer;
+  /** The url of a stored file for the current request (see `withCurrentFileUrls`). */
+  readonly fileUrl?: FileUrlBuilder;
 }
 
 /**

@@ -7,6 +7,7 @@ import {
 import { collectionParam, decodeWriteBody, objectIdParam, type ApiDeps } from './api-deps';
 import { schemaLookup } from './parse-operations';
 import { SESSION_CLASS, USER_CLASS, assertSafeUserQuery, redactRecord } from './users/user-fields';
+import { withCurrentFileUrls } from './file-urls';
 import {
   assertKnownParams,
   parseBoolean,
@@ -61,7 +62,10 @@ async function redactRecords(
   records: readonly StoredRecord[],
 ): Promise<StoredRecord[]> {
   const lookup = await schemaLookup(deps);
-  return records.map((record) => redactRecord(table, record, lookup, deps.viewer));
+  const schema = lookup(table);
+  return records.map((record) =>
+    withCurrentFileUrls(redactRecord(table, record, lookup, deps.viewer), schema, deps.fileUrl),
+  );
 }
 
 /**

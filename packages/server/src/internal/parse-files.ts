@@ -163,7 +163,8 @@ function isInlineSafe(contentType: string): boolean {
   );
 }
 
-function origin(req: Request): string {
+/** The origin (`http://host:port`) the request was sent to, from a well-formed Host header. */
+export function requestOrigin(req: Request): string {
   const host = header(req, 'host');
   if (host !== undefined && /^[A-Za-z0-9.\-_:[\]]{1,300}$/.test(host)) {
     return `${req.protocol}://${host}`;
@@ -210,7 +211,7 @@ export function mountFileRoutes(parse: Router, options: FileRouteOptions): void 
       });
     }
     const info = await store.put(name, data, normalizeContentType(givenType, name));
-    const url = `${origin(req)}${req.baseUrl}/files/${appSegment}/${info.name}`;
+    const url = `${requestOrigin(req)}${req.baseUrl}/files/${appSegment}/${info.name}`;
     res.setHeader('Location', url);
     sendJson(res, { name: info.name, url }, 201);
   });

@@ -8,6 +8,7 @@ import {
   type StoredRecord,
   type TableSchema,
 } from '@localbackend/adapter';
+import { withCurrentFileUrls } from './file-urls';
 import { collectionParam, decodeWriteBody, objectIdParam, type ApiDeps } from './api-deps';
 import { redactRecord, USER_CLASS } from './users/user-fields';
 import { runUserOperation } from './users/user-routes';
@@ -132,7 +133,11 @@ export async function encodeRecords(
   const table = lookup(collection);
   return records.map((record) => {
     const encoded = encodeParseRecord(
-      redactRecord(collection, record, lookup, deps.viewer),
+      withCurrentFileUrls(
+        redactRecord(collection, record, lookup, deps.viewer),
+        table,
+        deps.fileUrl,
+      ),
       table,
       {
         lookup,
