@@ -115,6 +115,20 @@ const BAD_JSON_TEXTS = [
   '\uFEFF\uFEFF{}',
   '{"a":tru}',
 ];
+/** Upload / download names the file routes must refuse. */
+const BAD_FILE_NAMES = [
+  '..',
+  '.',
+  '...',
+  'a/b.txt',
+  '..\\..\\win.ini',
+  '/etc/passwd',
+  'x'.repeat(129),
+  'a\u0000b',
+  'tab\there',
+  'new\nline',
+];
+
 const UNKNOWN_OPS = [
   '$where',
   '$foo',
@@ -315,6 +329,38 @@ function generate(ids: readonly string[]): FuzzRequest {
     () => write('POST', '/schemas/Fuzz', { ...PARSE, ...MASTER }),
     () => write('PUT', '/schemas/Fuzz', { ...PARSE, ...MASTER }),
     () => write('PUT', '/config', { ...PARSE, ...MASTER }),
+    // files: every upload name here is refused, deletes lack the master key, downloads miss
+    () => ({
+      ...write('POST', `/files/${enc(pick(BAD_FILE_NAMES))}`, {
+        ...PARSE,
+        'Content-Type': pick(['application/octet-stream', 'text/plain', 'image/png']),
+      }),
+    }),
+    () => ({
+      method: 'POST',
+      path: `/files/${pick(['ok.txt', 'photo.png'])}`,
+      // No app-id header: the body is the SDK's JSON form, and these are all broken.
+      headers: { 'Content-Type': 'text/plain' },
+      body: pick([
+        '',
+        '{"base64":"%%%","_ApplicationId":"fuzz"}',
+        '{"base64":"","_ApplicationId":"fuzz"}',
+        '{"base64":"aGk=","_ApplicationId":"fuzz","_ContentType":5}',
+      ]),
+      write: true,
+    }),
+    () => ({
+      method: 'DELETE',
+      path: `/files/${enc(pick([...BAD_FILE_NAMES, '0123456789abcdef0123456789abcdef_gone.txt']))}`,
+      headers: PARSE,
+      write: true,
+    }),
+    () => ({
+      method: pick(['GET', 'HEAD']),
+      path: `/files/fuzz/${enc(pick([...BAD_FILE_NAMES, '0123456789abcdef0123456789abcdef_gone.txt']))}`,
+      headers: {},
+      write: false,
+    }),
     // users and sessions: no user exists, so every sign-up, login, change or logout fails
     () => write('POST', pick(['/users', '/classes/_User']), PARSE),
     () => write('PUT', `/users/${id}`, PARSE),
