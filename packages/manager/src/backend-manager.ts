@@ -38,6 +38,7 @@ import {
   type BackendRunner,
 } from './internal/backend-runner';
 import { BackupScheduler } from './internal/backup-scheduler';
+import { filesSnapshotPath, restoreFiles, snapshotFiles } from './internal/file-snapshot';
 import { writeFileAtomic } from './internal/atomic-write';
 import type { DataMethods, HostStartOptions } from './internal/host-protocol';
 import { KeyedLock } from './internal/keyed-lock';
@@ -173,6 +174,8 @@ export interface BackupInfo {
   /** ISO-8601 time the backup was taken. */
   readonly createdAt: string;
   readonly bytes: number;
+  /** How many uploaded files the backup holds (in `<file without .db>.files/` beside it). */
+  readonly files: number;
 }
 
 /**
@@ -891,8 +894,9 @@ export class BackendManager extends EventEmitter {
   // ----------------------------------------------------------------- backups
 
   /**
-   * Takes an online backup into `<id>/backups/backup-<time>.db` (writes may continue meanwhile),
-   * then deletes the oldest backups beyond the `settings.backup.keep` count.
+   * Takes an online backup into `<id>/backups/backup-<time>.db` (writes may continue meanwhile)
+   * and a snapshot of the uploaded files into `backup-<time>.files/` (hard links), then deletes
+   * the oldest backups beyond the `settings.backup.keep` count.
    *
    * @example
    * ```ts
@@ -910,14 +914,18 @@ export class BackendManager extends EventEmitter {
     }
     const dest = path.join(paths.backups, file);
     await this.#withHost(id, 'read', (host) => host.backup(dest));
+    // The files after the database: a file uploaded in between is kept without a record pointing
+    // at it, rather than a record pointing at a file the backup lacks.
+    const files = await snapshotFiles(paths.files, filesSnapshotPath(dest));
     const stat = await fs.stat(dest);
     this.#logger(id, config).info('backup taken', {
       file,
       bytes: stat.size,
+      files,
       scheduled: _options.scheduled === true,
     });
     await this.#pruneBackups(id, config.settings.backup.keep);
-    return { file, path: dest, createdAt: now.toISOString(), bytes: stat.size };
+    return { file, path: dest, createdAt: now.toISOString(), bytes: stat.size, files };
   }
 
   /**
@@ -938,11 +946,15 @@ export class BackendManager extends EventEmitter {
       if (match === null) continue;
       const stat = await fs.stat(path.join(dir, file)).catch(() => undefined);
       if (stat === undefined) continue;
+      const stored = await fs
+        .readdir(filesSnapshotPath(path.join(dir, file)), { withFileTypes: true })
+        .catch(() => []);
       out.push({
         file,
         path: path.join(dir, file),
         createdAt: timestampToIso(match[1]!),
         bytes: stat.size,
+        files: stored.filter((entry) => entry.isFile()).length,
       });
     }
     return out.sort((a, b) => (a.file < b.file ? 1 : a.file > b.file ? -1 : 0));
@@ -951,7 +963,8 @@ export class BackendManager extends EventEmitter {
   /**
    * Replaces a backend's database with a backup (a file name from {@link BackendManager.listBackups},
    * `latest`, or a path). The backup's integrity is checked first; a running backend is stopped and
-   * started again around the restore.
+   * started again around the restore. The uploaded files are replaced by the backup's
+   * (`backup-<time>.files/`) when it has them, and left alone when it has none.
    *
    * @example
    * ```ts
@@ -980,6 +993,7 @@ export class BackendManager extends EventEmitter {
         details: { path: file },
       });
     }
+    let restoredFiles = 0;
     await this.#lock.run(id, async () => {
       const external = this.#runners.has(id)
         ? undefined
@@ -1002,7 +1016,14 @@ export class BackendManager extends EventEmitter {
       } finally {
         await host.close();
       }
-      this.#logger(id, config).info('restored from backup', { file });
+      // A backup with files brings them back too; one without (no files then, or a database file
+      // from elsewhere) leaves the current files alone.
+      const snapshot = filesSnapshotPath(file);
+      const files = (await isDirectory(snapshot))
+        ? await restoreFiles(snapshot, this.paths(id).files)
+        : undefined;
+      restoredFiles = files ?? 0;
+      this.#logger(id, config).info('restored from backup', { file, files });
       if (wasRunning) await this.#startLocked(id);
     });
     return {
@@ -1013,6 +1034,7 @@ export class BackendManager extends EventEmitter {
           ? timestampToIso(BACKUP_FILE.exec(path.basename(file))![1]!)
           : stat.mtime.toISOString(),
       bytes: stat.size,
+      files: restoredFiles,
     };
   }
 
@@ -1422,6 +1444,9 @@ export class BackendManager extends EventEmitter {
     const backups = await this.listBackups(id);
     for (const old of backups.slice(keep)) {
       await fs.rm(old.path, { force: true }).catch(() => undefined);
+      await fs
+        .rm(filesSnapshotPath(old.path), { recursive: true, force: true })
+        .catch(() => undefined);
     }
   }
 
@@ -1528,6 +1553,13 @@ function proxyHost(runner: BackendRunner): DataMethods {
     host[method] = (...args: unknown[]) => runner.call(method, args as never);
   }
   return host as unknown as DataMethods;
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return fs
+    .stat(dir)
+    .then((stat) => stat.isDirectory())
+    .catch(() => false);
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -95,4 +95,67 @@ describe('uploaded files of a managed backend', () => {
       existsSync(path.join(bare, 'files')) ? readdirSync(path.join(bare, 'files')) : [],
     ).toEqual([]);
   });
+
+  it('are part of backups: a restore brings back the files of the backup, pruning removes them', async () => {
+    const backend = await manager.createBackend('Files backups');
+    const paths = manager.paths(backend.id);
+    const { port } = await manager.startBackend(backend.id);
+    const put = async (filename: string, body: string): Promise<string> => {
+      const res = await fetch(`http://127.0.0.1:${port}/files/${filename}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain', 'X-Parse-Application-Id': backend.settings.appId },
+        body,
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { name: string }).name;
+    };
+    const kept = await put('kept.txt', 'kept');
+    const removed = await put('removed.txt', 'removed later');
+    const backup = await manager.backup(backend.id);
+    expect(backup.files).toBe(2);
+    const snapshot = backup.path.replace(/\.db$/, '.files');
+    expect(
+      readdirSync(snapshot)
+        .filter((n) => !n.startsWith('.'))
+        .sort(),
+    ).toEqual([kept, removed].sort());
+    expect((await manager.listBackups(backend.id))[0]).toMatchObject({
+      file: backup.file,
+      files: 2,
+    });
+
+    // After the backup: one file deleted (the snapshot keeps its own link), one uploaded.
+    const del = await fetch(`http://127.0.0.1:${port}/files/${removed}`, {
+      method: 'DELETE',
+      headers: {
+        'X-Parse-Application-Id': backend.settings.appId,
+        'X-Parse-Master-Key': backend.settings.masterKey,
+      },
+    });
+    expect(del.status).toBe(200);
+    const later = await put('later.txt', 'after the backup');
+    expect(readFileSync(path.join(snapshot, removed), 'utf8')).toBe('removed later');
+
+    const restored = await manager.restore(backend.id, backup.file);
+    expect(restored.files).toBe(2);
+    const live = readdirSync(paths.files).filter((n) => !n.startsWith('.'));
+    expect(live.sort()).toEqual([kept, removed].sort());
+    expect(live).not.toContain(later);
+    const status = await manager.getStatus(backend.id);
+    const back = await download(
+      `http://127.0.0.1:${status.port}/files/${backend.settings.appId}/${removed}`,
+    );
+    expect(back.status).toBe(200);
+    expect(back.bytes.toString()).toBe('removed later');
+    expect(back.type).toMatch(/^text\/plain/);
+    // No leftovers of the swap next to the files folder.
+    expect(readdirSync(paths.dir).filter((n) => n.startsWith('files.'))).toEqual([]);
+
+    // Pruning a backup removes its files with it.
+    await manager.updateBackend(backend.id, { settings: { backup: { keep: 1 } } });
+    const newer = await manager.backup(backend.id);
+    expect(existsSync(snapshot)).toBe(false);
+    expect(existsSync(newer.path.replace(/\.db$/, '.files'))).toBe(true);
+    await manager.stopBackend(backend.id);
+  });
 });
