@@ -780,8 +780,13 @@ const commands: Command[] = [
             backups.length === 0
               ? 'no backups'
               : table([
-                  ['FILE', 'TAKEN', 'SIZE'],
-                  ...backups.map((b) => [b.file, b.createdAt, `${(b.bytes / 1024).toFixed(1)} KB`]),
+                  ['FILE', 'TAKEN', 'SIZE', 'UPLOADED FILES'],
+                  ...backups.map((b) => [
+                    b.file,
+                    b.createdAt,
+                    `${(b.bytes / 1024).toFixed(1)} KB`,
+                    String(b.files),
+                  ]),
                 ]),
           );
         return EXIT.OK;
@@ -810,7 +815,7 @@ const commands: Command[] = [
       ctx.progress.finish();
       ctx.result(
         backup,
-        `backup ${backup.file} (${(backup.bytes / 1024).toFixed(1)} KB)\n${backup.path}`,
+        `backup ${backup.file} (${(backup.bytes / 1024).toFixed(1)} KB, ${backup.files} uploaded files)\n${backup.path}`,
       );
       return EXIT.OK;
     },
