@@ -172,6 +172,39 @@ export interface CreateOptions {
 }
 
 /**
+ * Options of {@link CloudStoreAdapter.createMany}: records to create in one atomic write. Each
+ * record is what {@link CreateOptions.data} accepts (`objectId` in a record chooses its id).
+ *
+ * @example
+ * ```ts
+ * const options: CreateManyOptions = {
+ *   collection: 'Todo',
+ *   records: [{ title: 'Buy milk' }, { objectId: 'todo000002', title: 'Walk the dog' }],
+ * };
+ * ```
+ */
+export interface CreateManyOptions {
+  readonly collection: string;
+  /** The records, created in this order (an adapter may cap how many one call takes). */
+  readonly records: readonly RecordInput[];
+}
+
+/**
+ * Options of {@link CloudStoreAdapter.deleteMany}: every record of `collection` matching `where`
+ * is deleted in one atomic write. `where` is required; `{}` means every record.
+ *
+ * @example
+ * ```ts
+ * const options: DeleteManyOptions = { collection: 'Todo', where: { done: true } };
+ * ```
+ */
+export interface DeleteManyOptions {
+  readonly collection: string;
+  /** Which records (any filter format {@link WhereInput} accepts); `{}` deletes them all. */
+  readonly where: WhereInput;
+}
+
+/**
  * Options of {@link CloudStoreAdapter.save}: a partial update; fields not in `data` keep their
  * values.
  *
@@ -261,6 +294,12 @@ export interface AdapterCapabilities {
   readonly events: boolean;
   /** Online backup and restore. */
   readonly backup: boolean;
+  /**
+   * The optional bulk methods {@link CloudStoreAdapter.createMany} and
+   * {@link CloudStoreAdapter.deleteMany} are implemented. Absent (or `false`) means the adapter
+   * does not have them: callers fall back to one `create` / `delete` per record.
+   */
+  readonly bulk?: boolean;
 }
 
 /**
@@ -345,6 +384,37 @@ export interface CloudStoreAdapter {
   increment(options: IncrementOptions): Promise<StoredRecord>;
   /** Deletes a record; rejects with `NOT_FOUND` when it does not exist. */
   delete(options: DeleteOptions): Promise<void>;
+
+  /**
+   * Optional (present when `capabilities.bulk` is true): creates many records of one collection
+   * all-or-nothing and returns them as stored, in order. Each record is validated exactly like
+   * `create` would; an error names the record (`records[3].age: ...`) and nothing of the call is
+   * written. Emits one `create` event per record after the commit (inside a `transaction`, after
+   * that commits). The same records through `create` one by one give the same result, only
+   * slower.
+   *
+   * @example
+   * ```ts
+   * if (adapter.createMany !== undefined) {
+   *   const stored = await adapter.createMany({ collection: 'Log', records: lines });
+   * } else for (const data of lines) await adapter.create({ collection: 'Log', data });
+   * ```
+   */
+  createMany?(options: CreateManyOptions): Promise<StoredRecord[]>;
+
+  /**
+   * Optional (present when `capabilities.bulk` is true): deletes every record of `collection`
+   * matching `where` all-or-nothing (with its relation rows, as `delete` does) and returns how
+   * many were deleted; an unknown collection deletes nothing (`TABLE_NOT_FOUND` in a strict
+   * schema, like `query`). Emits one `delete` event per deleted record after the commit, with
+   * the record as it was.
+   *
+   * @example
+   * ```ts
+   * const removed = await adapter.deleteMany?.({ collection: 'Log', where: { run: { $in: ids } } });
+   * ```
+   */
+  deleteMany?(options: DeleteManyOptions): Promise<number>;
 
   /** Adds records to a Relation field. */
   addRelation(options: RelationOptions): Promise<void>;

@@ -16,7 +16,9 @@ import {
   type CloudStoreAdapter,
   type ColumnDefinition,
   type CountOptions,
+  type CreateManyOptions,
   type CreateOptions,
+  type DeleteManyOptions,
   type DeleteOptions,
   type DistinctOptions,
   type FetchOptions,
@@ -56,6 +58,9 @@ import type {
 import { loadSchemaFileSync, writeSchemaFileSync } from './schema-file';
 
 const EVENT_TYPES: readonly ChangeEventType[] = ['create', 'save', 'delete'];
+
+/** Most records one `createMany` takes (`importRecords` is the tool for more). */
+const MAX_BULK_RECORDS = 10_000;
 
 const DEFAULTS = {
   schemaMode: 'auto' as SchemaMode,
@@ -213,6 +218,7 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
     schema: true,
     events: true,
     backup: true,
+    bulk: true,
   });
   /** The database file (absolute), or `:memory:`. */
   readonly path: string;
@@ -689,6 +695,8 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
       save: inside((o: SaveOptions) => this.save(o)),
       increment: inside((o: IncrementOptions) => this.increment(o)),
       delete: inside((o: DeleteOptions) => this.delete(o)),
+      createMany: inside((o: CreateManyOptions) => this.createMany(o)),
+      deleteMany: inside((o: DeleteManyOptions) => this.deleteMany(o)),
       addRelation: inside((o: RelationOptions) => this.addRelation(o)),
       removeRelation: inside((o: RelationOptions) => this.removeRelation(o)),
       transaction: <T>(fn: (tx: CloudStoreAdapter) => Promise<T> | T): Promise<T> =>
@@ -833,6 +841,64 @@ export class LocalSQLAdapter implements CloudStoreAdapter {
       (scope) => this.#records.remove(scope, collection, o.objectId),
       () => this.#records.singleStatementRemove(collection, o.objectId),
     );
+  }
+
+  /**
+   * Creates many records of one collection all-or-nothing (at most 10,000):
+   * each is validated like `create` (an error names it: `records[3].age: ...`), rows of the same
+   * fields are written with multi-row INSERTs in one transaction (a savepoint inside a
+   * `transaction()`), and one `create` event per record is emitted after the commit.
+   */
+  async createMany(options: CreateManyOptions): Promise<StoredRecord[]> {
+    const o = requireOptions(options, 'createMany');
+    const collection = this.#collection(o.collection);
+    const records: unknown = o.records;
+    if (!Array.isArray(records)) {
+      throw new BackendError(
+        'INVALID_VALUE',
+        `records: expected an array of records, got ${describeValue(records)}`,
+        { details: { path: 'records', expected: 'an array of records' } },
+      );
+    }
+    if (records.length > MAX_BULK_RECORDS) {
+      throw new BackendError(
+        'RESOURCE_LIMIT',
+        `records: at most ${MAX_BULK_RECORDS} records per createMany, got ${records.length} (use importRecords for more)`,
+        { details: { path: 'records', expected: `at most ${MAX_BULK_RECORDS} records` } },
+      );
+    }
+    if (records.length === 0) return [];
+    return this.#run('write', { operation: 'createMany', collection }, (scope) =>
+      this.#records.createRecords(scope, collection, records as readonly unknown[]),
+    );
+  }
+
+  /**
+   * Deletes every record matching `where` (required; `{}` is all) with its relation rows, in one
+   * statement, and returns how many. One `delete` event per record is emitted after the commit,
+   * with the record as it was; when no `delete` listener is registered at the time of the call
+   * the DELETE reads nothing back, which makes it about as cheap as raw SQL.
+   */
+  async deleteMany(options: DeleteManyOptions): Promise<number> {
+    const o = requireOptions(options, 'deleteMany');
+    const collection = this.#collection(o.collection);
+    if (!isPlainRecord(o.where)) {
+      throw new BackendError(
+        'INVALID_VALUE',
+        `where: expected a filter object ({} deletes every record), got ${describeValue(o.where)}`,
+        { details: { path: 'where', expected: 'a filter object' } },
+      );
+    }
+    return this.#run('write', { operation: 'deleteMany', collection }, (scope) => {
+      const filter = this.#queries.deleteFilter(collection, o.where, this.#find);
+      if (filter === undefined) return 0;
+      return this.#records.removeWhere(
+        scope,
+        filter.table,
+        filter,
+        this.#listeners.delete.size > 0,
+      );
+    });
   }
 
   /** Relates records through a Relation field (created in auto mode when `targetClass` is given). */

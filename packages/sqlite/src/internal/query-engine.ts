@@ -145,6 +145,29 @@ export class QueryEngine {
     return this.#countCompiled(table, options.where);
   }
 
+  /**
+   * The table and compiled `WHERE` of a `deleteMany`, or `undefined` when the collection does
+   * not exist (auto mode; the filter is validated anyway — strict mode: `TABLE_NOT_FOUND`).
+   */
+  deleteFilter(
+    collection: string,
+    where: unknown,
+    find: (name: string) => TableInfo | undefined,
+  ):
+    | { readonly table: TableInfo; readonly sql: string; readonly parameters: readonly unknown[] }
+    | undefined {
+    const table = this.#table(collection, find);
+    if (table === undefined) {
+      parseWhere(where, {
+        schema: this.#emptySchema(collection),
+        unknownFields: 'missing',
+        path: 'where',
+      });
+      return undefined;
+    }
+    return { table, ...this.#whereFragment(table, where) };
+  }
+
   #countCompiled(table: TableInfo, where: unknown): number {
     const compiled = prepareQuery(
       { where, count: true },

@@ -231,6 +231,39 @@ export class RecordStore {
     extras: CreateExtras,
     wrap: (index: number, error: unknown) => Error,
   ): number {
+    return this.#createAll(collection, inputs, extras, wrap, undefined);
+  }
+
+  /**
+   * `createMany` of the adapter contract: creates `inputs` (validated exactly like `create`)
+   * with multi-row INSERTs, pushes one `create` event per record to `scope` and returns the
+   * records as stored, in order. An error names its record (`records[3].age: ...`); the caller's
+   * transaction or savepoint undoes what was written before it.
+   */
+  createRecords(scope: WriteScope, collection: string, inputs: readonly unknown[]): StoredRecord[] {
+    const records: StoredRecord[] = [];
+    this.#createAll(collection, inputs, {}, atRecord, (built) => {
+      const row: Record<string, unknown> = {};
+      for (let i = 0; i < built.names.length; i++) row[built.names[i]!] = built.values[i];
+      const record = decodeRow(built.table, row);
+      records.push(record);
+      scope.events.push({
+        type: 'create',
+        collection: built.table.name,
+        objectId: built.objectId,
+        object: record,
+      });
+    });
+    return records;
+  }
+
+  #createAll(
+    collection: string,
+    inputs: readonly unknown[],
+    extras: CreateExtras,
+    wrap: (index: number, error: unknown) => Error,
+    written: ((built: Built) => void) | undefined,
+  ): number {
     // Rows are written in chunks of one shape as they are validated, so that nothing lives long.
     const pending: Built[] = [];
     let firstIndex = 0;
@@ -257,6 +290,7 @@ export class RecordStore {
           this.#relate(item.table.name, column.name, item.objectId, ids, true);
           relations += ids.length;
         }
+        if (written !== undefined) written(item);
       }
       pending.length = 0;
     };
@@ -601,6 +635,57 @@ export class RecordStore {
         if (relation.targetClass === table.name) return undefined;
     }
     return (scope) => this.remove(scope, collection, objectId);
+  }
+
+  /**
+   * `deleteMany` of the adapter contract: deletes the rows of `table` matching the compiled
+   * filter `where` (with their junction rows) and returns how many. With `events`, each deleted
+   * row is read by the DELETE itself (`RETURNING *`) and becomes a `delete` event in `scope`;
+   * without, the DELETE reads nothing back (only the objectIds when junction rows must go too).
+   */
+  removeWhere(
+    scope: WriteScope,
+    table: TableInfo,
+    where: { readonly sql: string; readonly parameters: readonly unknown[] },
+    events: boolean,
+  ): number {
+    const conn = this.#conn();
+    const name = quoteIdent(table.name);
+    const junctions: string[] = [];
+    for (const relation of table.relations)
+      junctions.push(
+        `DELETE FROM ${quoteIdent(junctionTable(table.name, relation.name))} WHERE "owningId" = ?`,
+      );
+    for (const other of this.#schema.tables()) {
+      for (const relation of other.relations) {
+        if (relation.targetClass !== table.name) continue;
+        junctions.push(
+          `DELETE FROM ${quoteIdent(junctionTable(other.name, relation.name))} WHERE "relatedId" = ?`,
+        );
+      }
+    }
+    if (!events && junctions.length === 0) {
+      return conn.prepare(`DELETE FROM ${name} WHERE ${where.sql}`).run(...where.parameters)
+        .changes;
+    }
+    const rows = conn
+      .prepare(`DELETE FROM ${name} WHERE ${where.sql} RETURNING ${events ? '*' : '"objectId"'}`)
+      .all(...where.parameters) as Record<string, unknown>[];
+    for (const sql of junctions) {
+      const statement = conn.prepare(sql);
+      for (const row of rows) statement.run(row.objectId);
+    }
+    if (events) {
+      for (const row of rows) {
+        scope.events.push({
+          type: 'delete',
+          collection: table.name,
+          objectId: row.objectId as string,
+          object: decodeRow(table, row),
+        });
+      }
+    }
+    return rows.length;
   }
 
   remove(scope: WriteScope, collection: string, objectId: string): void {
@@ -949,6 +1034,33 @@ function parseArray(raw: unknown): unknown[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Names record `index` of a `createMany` in an error: `data.age: ...` becomes
+ * `records[3].age: ...` (other messages get a `records[3]: ` prefix). Non-BackendErrors (SQLite's)
+ * pass through to the adapter's error mapping.
+ */
+function atRecord(index: number, error: unknown): Error {
+  if (!BackendError.is(error)) return error as Error;
+  const prefix = `records[${index}]`;
+  const rename = (text: string): string =>
+    text === 'data'
+      ? prefix
+      : text.startsWith('data.')
+        ? `${prefix}${text.slice(4)}`
+        : text === 'objectId'
+          ? `${prefix}.objectId`
+          : `${prefix}: ${text}`;
+  const message =
+    error.message.startsWith('data.') || error.message.startsWith('data:')
+      ? `${prefix}${error.message.slice(4)}`
+      : `${prefix}: ${error.message}`;
+  const path = error.details?.path;
+  return new BackendError(error.code, message, {
+    cause: error,
+    details: { ...error.details, path: path === undefined ? prefix : rename(path) },
+  });
 }
 
 /** `TABLE_NOT_FOUND` for a collection. */
