@@ -22,6 +22,20 @@ describe('conformance suite helpers', () => {
     expect(ctx.title('plain')).toBe('plain');
   });
 
+  it('bulk defaults to on; an adapter without createMany / deleteMany declares bulk: false and the bulk tests skip', () => {
+    expect(FULL_CAPABILITIES.bulk).toBe(true);
+    const ctx = createSuiteContext(
+      () => {
+        throw new Error('not called');
+      },
+      { capabilities: { bulk: false } },
+    );
+    expect(ctx.has('bulk')).toBe(false);
+    expect(ctx.title('bulk operations', 'bulk')).toBe(
+      'bulk operations [skipped: the adapter declares capabilities.bulk = false]',
+    );
+  });
+
   it('the filter cases cover every accepted format and name unique behaviours', () => {
     const formats = new Set(FILTER_CASES.map((c) => c.format));
     expect([...formats].sort()).toEqual(['noodl', 'parse', 'shorthand', 'visual']);

@@ -19,6 +19,11 @@ export interface ConformanceCapabilities extends AdapterCapabilities {
   readonly customObjectIds: boolean;
   /** A record over this many bytes is refused with `PAYLOAD_TOO_LARGE` (0 = no limit to test). */
   readonly maxRecordBytes: number;
+  /**
+   * The optional `createMany` / `deleteMany` are implemented (and `capabilities.bulk` is true).
+   * An adapter without them sets `bulk: false`; their tests are then skipped.
+   */
+  readonly bulk: boolean;
 }
 
 /**
@@ -93,6 +98,7 @@ export const FULL_CAPABILITIES: ConformanceCapabilities = Object.freeze({
   schema: true,
   events: true,
   backup: true,
+  bulk: true,
   strictSchema: true,
   customObjectIds: true,
   maxRecordBytes: 16 * 1024 * 1024,

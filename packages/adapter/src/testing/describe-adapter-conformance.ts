@@ -5,6 +5,7 @@ import {
   type ConformanceFactory,
   type ConformanceOptions,
 } from './conformance-context';
+import { bulkTests } from './bulk-tests';
 import { crudTests } from './crud-tests';
 import { errorTests } from './error-tests';
 import { queryTests } from './query-tests';
@@ -22,6 +23,7 @@ const ADAPTER_FLAGS = [
   'schema',
   'events',
   'backup',
+  'bulk',
 ] as const satisfies readonly (keyof ConformanceCapabilities)[];
 
 /**
@@ -29,7 +31,7 @@ const ADAPTER_FLAGS = [
  * round-trips, every filter operator in every accepted format (Parse wire, Noodl filter format,
  * shorthand, visual filter), sort / paging / count, include, select, relations, aggregate and
  * distinct, increments under concurrency, transactions and rollback, change events (and their
- * absence on rollback), schema operations in auto and strict mode, and every error code an
+ * absence on rollback), the optional bulk methods `createMany` / `deleteMany` (when declared), schema operations in auto and strict mode, and every error code an
  * adapter raises, with hostile inputs.
  *
  * `createAdapter` must return a fresh adapter over an EMPTY store for every test. Features the
@@ -64,6 +66,7 @@ export function describeAdapterConformance(
     queryTests(ctx);
     relationTests(ctx);
     transactionTests(ctx);
+    bulkTests(ctx);
     schemaTests(ctx);
     errorTests(ctx);
   });
