@@ -2,6 +2,7 @@ import {
   BackendError,
   type CloudStoreAdapter,
   type ErrorCode,
+  type RecordInput,
   type StoredRecord,
 } from '@localbackend/adapter';
 import type { LogLevel } from '../catalog/node-definition';
@@ -179,6 +180,8 @@ export const RUN_COLLECTION = '_WorkflowRun';
  */
 export const LOG_COLLECTION = '_WorkflowLog';
 const PRUNE_BATCH = 500;
+/** Most records per `createMany` call. */
+const BULK_CHUNK = 1_000;
 
 function parseJson(text: unknown): unknown {
   if (typeof text !== 'string') return undefined;
@@ -244,45 +247,86 @@ function clampSkip(skip: number | undefined): number {
   return skip;
 }
 
-/** Writes run records and log lines through `tx` (a stable function, so V8 optimises it once). */
+/** The stored fields of a run (`objectId` = run id). */
+function runData(run: RunWrite): RecordInput {
+  return {
+    objectId: run.id,
+    workflow: run.workflow,
+    trigger: run.trigger,
+    status: run.status,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt ?? null,
+    durationMs: run.durationMs ?? null,
+    statusCode: run.statusCode ?? null,
+    input: run.input,
+    output: run.output ?? null,
+    error: run.error === undefined ? null : JSON.stringify(run.error),
+  };
+}
+
+/** The stored fields of a log line. */
+function logData(log: RunLogRecord): RecordInput {
+  return {
+    run: log.runId,
+    seq: log.seq,
+    at: log.at,
+    level: log.level,
+    message: log.message,
+    nodeId: log.nodeId ?? null,
+    nodeType: log.nodeType ?? null,
+    data: log.data === undefined ? null : JSON.stringify(log.data),
+  };
+}
+
+/** Writes run records and log lines through `tx`, one `create` each (adapters without bulk). */
 async function writeRecords(
   tx: CloudStoreAdapter,
   runs: readonly RunWrite[],
   logs: readonly RunLogRecord[],
 ): Promise<void> {
-  for (const run of runs) {
-    await tx.create({
+  for (const run of runs) await tx.create({ collection: RUN_COLLECTION, data: runData(run) });
+  for (const log of logs) await tx.create({ collection: LOG_COLLECTION, data: logData(log) });
+}
+
+/** Writes run records and log lines through `tx` with `createMany`, in chunks. */
+async function writeRecordsBulk(
+  tx: BulkAdapter,
+  runs: readonly RunWrite[],
+  logs: readonly RunLogRecord[],
+): Promise<void> {
+  for (let i = 0; i < runs.length; i += BULK_CHUNK) {
+    await tx.createMany({
       collection: RUN_COLLECTION,
-      objectId: run.id,
-      data: {
-        workflow: run.workflow,
-        trigger: run.trigger,
-        status: run.status,
-        startedAt: run.startedAt,
-        endedAt: run.endedAt ?? null,
-        durationMs: run.durationMs ?? null,
-        statusCode: run.statusCode ?? null,
-        input: run.input,
-        output: run.output ?? null,
-        error: run.error === undefined ? null : JSON.stringify(run.error),
-      },
+      records: runs.slice(i, i + BULK_CHUNK).map(runData),
     });
   }
-  for (const log of logs) {
-    await tx.create({
+  for (let i = 0; i < logs.length; i += BULK_CHUNK) {
+    await tx.createMany({
       collection: LOG_COLLECTION,
-      data: {
-        run: log.runId,
-        seq: log.seq,
-        at: log.at,
-        level: log.level,
-        message: log.message,
-        nodeId: log.nodeId ?? null,
-        nodeType: log.nodeType ?? null,
-        data: log.data === undefined ? null : JSON.stringify(log.data),
-      },
+      records: logs.slice(i, i + BULK_CHUNK).map(logData),
     });
   }
+}
+
+/** An adapter with the optional bulk methods (see {@link bulkOf}). */
+type BulkAdapter = CloudStoreAdapter & {
+  createMany: NonNullable<CloudStoreAdapter['createMany']>;
+  deleteMany: NonNullable<CloudStoreAdapter['deleteMany']>;
+};
+
+/** `adapter` when it declares and has `createMany` / `deleteMany`, else `undefined`. */
+function bulkOf(adapter: CloudStoreAdapter): BulkAdapter | undefined {
+  return adapter.capabilities.bulk === true &&
+    typeof adapter.createMany === 'function' &&
+    typeof adapter.deleteMany === 'function'
+    ? (adapter as BulkAdapter)
+    : undefined;
+}
+
+/** Deletes the runs `ids` and their log lines through `tx` with two `deleteMany`. */
+async function deleteRecordsBulk(tx: BulkAdapter, ids: readonly string[]): Promise<void> {
+  await tx.deleteMany({ collection: LOG_COLLECTION, where: { run: { $in: ids } } });
+  await tx.deleteMany({ collection: RUN_COLLECTION, where: { objectId: { $in: ids } } });
 }
 
 /** Deletes log lines and runs through `tx` (a stable function, so V8 optimises it once). */
@@ -293,6 +337,29 @@ async function deleteRecords(
 ): Promise<void> {
   for (const log of logs) await tx.delete({ collection: LOG_COLLECTION, objectId: log.objectId });
   for (const id of ids) await tx.delete({ collection: RUN_COLLECTION, objectId: id });
+}
+
+/** The log lines of runs `ids` (only their objectIds matter), for per-row deletes. */
+async function logsOf(adapter: CloudStoreAdapter, ids: readonly string[]): Promise<StoredRecord[]> {
+  try {
+    // Most runs log nothing: look the lines up only when there are any at all.
+    const { results: any } = await adapter.query({
+      collection: LOG_COLLECTION,
+      limit: 1,
+      select: ['run'],
+    });
+    if (any.length === 0) return [];
+    const { results } = await adapter.query({
+      collection: LOG_COLLECTION,
+      where: { run: { $in: ids } },
+      limit: 1_000_000,
+      select: ['run'],
+    });
+    return results;
+  } catch (error) {
+    if (BackendError.is(error) && error.code === 'TABLE_NOT_FOUND') return [];
+    throw error;
+  }
 }
 
 /**
@@ -308,8 +375,11 @@ async function deleteRecords(
  */
 export class AdapterRunStore implements RunStore {
   #prepared: Promise<void> | undefined;
+  readonly #bulk: BulkAdapter | undefined;
 
-  constructor(private readonly adapter: CloudStoreAdapter) {}
+  constructor(private readonly adapter: CloudStoreAdapter) {
+    this.#bulk = bulkOf(adapter);
+  }
 
   /**
    * Creates the two collections with their columns and indexes (`startedAt` and `workflow` of
@@ -374,8 +444,18 @@ export class AdapterRunStore implements RunStore {
   async write(runs: readonly RunWrite[], logs: readonly RunLogRecord[]): Promise<void> {
     if (runs.length === 0 && logs.length === 0) return;
     await this.#prepare();
-    if (this.adapter.capabilities.transactions)
-      await this.adapter.transaction((tx) => writeRecords(tx, runs, logs));
+    const bulk = this.#bulk;
+    if (bulk !== undefined && logs.length === 0 && runs.length <= BULK_CHUNK) {
+      // one createMany is atomic by itself: no transaction around it
+      await bulk.createMany({ collection: RUN_COLLECTION, records: runs.map(runData) });
+    } else if (this.adapter.capabilities.transactions) {
+      await this.adapter.transaction((tx) => {
+        const txBulk = bulk === undefined ? undefined : bulkOf(tx);
+        return txBulk === undefined
+          ? writeRecords(tx, runs, logs)
+          : writeRecordsBulk(txBulk, runs, logs);
+      });
+    } else if (bulk !== undefined) await writeRecordsBulk(bulk, runs, logs);
     else await writeRecords(this.adapter, runs, logs);
   }
 
@@ -447,28 +527,21 @@ export class AdapterRunStore implements RunStore {
       }
       if (old.length === 0) return deleted;
       const ids = old.map((r) => r.objectId);
-      let logs: StoredRecord[] = [];
-      try {
-        // Most runs log nothing: look the lines up only when there are any at all.
-        const { results: any } = await this.adapter.query({
-          collection: LOG_COLLECTION,
-          limit: 1,
-          select: ['run'],
-        });
-        if (any.length > 0) {
-          ({ results: logs } = await this.adapter.query({
-            collection: LOG_COLLECTION,
-            where: { run: { $in: ids } },
-            limit: 1_000_000,
-            select: ['run'],
-          }));
-        }
-      } catch (error) {
-        if (!(BackendError.is(error) && error.code === 'TABLE_NOT_FOUND')) throw error;
+      const bulk = this.#bulk;
+      if (bulk !== undefined) {
+        if (this.adapter.capabilities.transactions) {
+          await this.adapter.transaction(async (tx) => {
+            const txBulk = bulkOf(tx);
+            if (txBulk !== undefined) await deleteRecordsBulk(txBulk, ids);
+            else await deleteRecords(tx, await logsOf(tx, ids), ids);
+          });
+        } else await deleteRecordsBulk(bulk, ids);
+      } else {
+        const logs = await logsOf(this.adapter, ids);
+        if (this.adapter.capabilities.transactions)
+          await this.adapter.transaction((tx) => deleteRecords(tx, logs, ids));
+        else await deleteRecords(this.adapter, logs, ids);
       }
-      if (this.adapter.capabilities.transactions)
-        await this.adapter.transaction((tx) => deleteRecords(tx, logs, ids));
-      else await deleteRecords(this.adapter, logs, ids);
       deleted += ids.length;
       if (old.length < PRUNE_BATCH) return deleted;
     }
