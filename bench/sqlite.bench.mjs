@@ -6,6 +6,9 @@
 //  2. indexed equality query returning 20 rows  target >= 0.5x raw throughput
 //  3. a single insert (its own transaction)     measured
 //  4. a 100,000-row import                      target >= 100,000 rows/s and >= 0.5x raw
+//  5. 500 inserts / deletes in one transaction: createMany / deleteMany vs one create / delete per
+//     record vs raw (a prepared INSERT per row; one DELETE ... WHERE objectId IN (...)), with and
+//     without a change listener (events need the deleted rows: RETURNING *)      measured
 // Raw rows are returned as better-sqlite3 gives them; the adapter also decodes them into records.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -202,6 +205,93 @@ CREATE INDEX "i_createdAt" ON "Item" ("createdAt"); CREATE INDEX "i_updatedAt" O
     'rows/s',
     '>= 100,000 rows/s and >= 0.5x',
   );
+}
+
+// ---- 5. bulk inserts and deletes -------------------------------------------------------------------
+{
+  const BATCH = 500;
+  const payload = 'p'.repeat(1_000);
+  const columns = [
+    { name: 'run', type: 'String', indexed: true },
+    { name: 'seq', type: 'Number' },
+    { name: 'message', type: 'String' },
+  ];
+  let next = 0;
+  const batch = () =>
+    Array.from({ length: BATCH }, () => {
+      const i = next++;
+      return {
+        objectId: `b${i.toString(36).padStart(9, '0')}`,
+        run: `r${i % 50}`,
+        seq: i,
+        message: payload,
+      };
+    });
+  const rounds = 20;
+  const best = (xs) => Math.min(...xs);
+  for (const listener of [false, true]) {
+    const times = { many: [], each: [], raw: [], delMany: [], delEach: [], delRaw: [] };
+    const a = new LocalSQLAdapter(join(dir, `bulk-${listener}.db`));
+    await a.connect();
+    await a.createTable({ name: 'Line', columns });
+    if (listener) (a.on('delete', () => {}), a.on('create', () => {}));
+    const r = rawDb(join(dir, `raw-bulk-${listener}.db`));
+    r.exec(`CREATE TABLE "Line" ("objectId" TEXT PRIMARY KEY NOT NULL, "createdAt" TEXT NOT NULL, "updatedAt" TEXT NOT NULL, "run" TEXT, "seq" REAL, "message" TEXT);
+CREATE INDEX "l_createdAt" ON "Line" ("createdAt"); CREATE INDEX "l_updatedAt" ON "Line" ("updatedAt"); CREATE INDEX "l_run" ON "Line" ("run");`);
+    const ins = r.prepare(`INSERT INTO "Line" VALUES (?, ?, ?, ?, ?, ?)`);
+    const rawInsertAll = r.transaction((rows) => {
+      const at = new Date().toISOString();
+      for (const x of rows) ins.run(x.objectId, at, at, x.run, x.seq, x.message);
+    });
+    const rawDeleteAll = r.transaction((ids) => {
+      r.prepare(`DELETE FROM "Line" WHERE "objectId" IN (${ids.map(() => '?').join(', ')})`).run(
+        ...ids,
+      );
+    });
+    for (let round = 0; round < rounds; round++) {
+      let rows = batch();
+      let start = performance.now();
+      const stored = await a.createMany({ collection: 'Line', records: rows });
+      times.many.push(performance.now() - start);
+      start = performance.now();
+      await a.deleteMany({
+        collection: 'Line',
+        where: { objectId: { $in: stored.map((x) => x.objectId) } },
+      });
+      times.delMany.push(performance.now() - start);
+
+      rows = batch();
+      start = performance.now();
+      await a.transaction(async (tx) => {
+        for (const data of rows) await tx.create({ collection: 'Line', data });
+      });
+      times.each.push(performance.now() - start);
+      start = performance.now();
+      await a.transaction(async (tx) => {
+        for (const x of rows) await tx.delete({ collection: 'Line', objectId: x.objectId });
+      });
+      times.delEach.push(performance.now() - start);
+
+      rows = batch();
+      start = performance.now();
+      rawInsertAll(rows);
+      times.raw.push(performance.now() - start);
+      start = performance.now();
+      rawDeleteAll(rows.map((x) => x.objectId));
+      times.delRaw.push(performance.now() - start);
+    }
+    if ((await a.count({ collection: 'Line' })) !== 0) throw new Error('bulk rows left behind');
+    const perRow = (ms) => (ms * 1000) / BATCH;
+    const tag = listener ? 'with listeners' : 'no listener';
+    console.log(
+      `${`insert ${BATCH} rows, 1 kB each (${tag})`.padEnd(40)} createMany ${fmt(perRow(best(times.many)), 1)} us/row   create x${BATCH} ${fmt(perRow(best(times.each)), 1)} us/row   raw ${fmt(perRow(best(times.raw)), 1)} us/row   createMany/raw ${fmt(best(times.many) / best(times.raw), 2)}x time`,
+    );
+    console.log(
+      `${`delete ${BATCH} rows by id (${tag})`.padEnd(40)} deleteMany ${fmt(perRow(best(times.delMany)), 1)} us/row   delete x${BATCH} ${fmt(perRow(best(times.delEach)), 1)} us/row   raw ${fmt(perRow(best(times.delRaw)), 1)} us/row   deleteMany/raw ${fmt(best(times.delMany) / best(times.delRaw), 2)}x time`,
+    );
+    await a.disconnect();
+    r.close();
+  }
 }
 
 await adapter.disconnect();
