@@ -234,7 +234,10 @@ CREATE INDEX "i_createdAt" ON "Item" ("createdAt"); CREATE INDEX "i_updatedAt" O
     const a = new LocalSQLAdapter(join(dir, `bulk-${listener}.db`));
     await a.connect();
     await a.createTable({ name: 'Line', columns });
-    if (listener) (a.on('delete', () => {}), a.on('create', () => {}));
+    if (listener) {
+      a.on('delete', () => {});
+      a.on('create', () => {});
+    }
     const r = rawDb(join(dir, `raw-bulk-${listener}.db`));
     r.exec(`CREATE TABLE "Line" ("objectId" TEXT PRIMARY KEY NOT NULL, "createdAt" TEXT NOT NULL, "updatedAt" TEXT NOT NULL, "run" TEXT, "seq" REAL, "message" TEXT);
 CREATE INDEX "l_createdAt" ON "Line" ("createdAt"); CREATE INDEX "l_updatedAt" ON "Line" ("updatedAt"); CREATE INDEX "l_run" ON "Line" ("run");`);
