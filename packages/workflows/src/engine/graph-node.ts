@@ -242,6 +242,19 @@ export class GraphNode implements NodeContext {
     this.#incoming.clear();
   }
 
+  /**
+   * True when every edge from output `port` ends at an input starting with `inputPrefix` of a
+   * node of type `type` (also when there is no edge).
+   */
+  feedsOnly(port: string, type: string, inputPrefix: string): boolean {
+    const edges = this.#outgoing.get(port);
+    if (edges === undefined) return true;
+    for (const edge of edges) {
+      if (edge.target.type !== type || !edge.toPort.startsWith(inputPrefix)) return false;
+    }
+    return true;
+  }
+
   isInputConnected(name: string): boolean {
     const edges = this.#incoming.get(name);
     if (edges === undefined) return false;

@@ -399,6 +399,14 @@ export class NoodlArray<T = unknown> extends Array<T> {
   }
 }
 
+/** A deferred array of records (see {@link ObjectScope.deferArray}). */
+interface DeferredArray {
+  readonly array: NoodlArray;
+  readonly ids: ReadonlySet<string>;
+  readonly fill: (array: NoodlArray) => void;
+  readonly json: () => string | undefined;
+}
+
 /**
  * The per-run store of Noodl objects: `Noodl.Object`, `Noodl.Objects`, the record cache (the same
  * id is the same object everywhere in a run) and the class each record id was loaded from.
@@ -419,6 +427,8 @@ export class ObjectScope {
   readonly #arrays = new Map<string, NoodlArray>();
   /** Classes of ids without an object in this scope (objects keep theirs on their core). */
   #classes: Map<string, string> | undefined;
+  /** Arrays of records whose objects are not created yet (see {@link ObjectScope.deferArray}). */
+  #deferred: DeferredArray[] | undefined;
   readonly #warn: (message: string) => void;
 
   /**
@@ -462,6 +472,10 @@ export class ObjectScope {
   #core(key: string): ObjectCore {
     const existing = this.#objects.get(key);
     if (existing !== undefined) return existing;
+    if (this.#deferred !== undefined && this.#settleId(key)) {
+      const settled = this.#objects.get(key);
+      if (settled !== undefined) return settled;
+    }
     const created = new ObjectCore(key, this.#warn);
     created.proxy = new Proxy(created, HANDLER) as unknown as NoodlObject;
     this.#objects.set(key, created);
@@ -495,7 +509,9 @@ export class ObjectScope {
    * ```
    */
   exists(id: unknown): boolean {
-    return typeof id === 'string' && this.#objects.has(id);
+    if (typeof id !== 'string') return false;
+    if (this.#objects.has(id)) return true;
+    return this.#deferred !== undefined && this.#settleId(id) && this.#objects.has(id);
   }
 
   /**
@@ -519,6 +535,7 @@ export class ObjectScope {
    * ```
    */
   classOf(id: string): string | undefined {
+    if (this.#deferred !== undefined && !this.#objects.has(id)) this.#settleId(id);
     return this.#objects.get(id)?.className ?? this.#classes?.get(id);
   }
 
@@ -531,6 +548,7 @@ export class ObjectScope {
    * ```
    */
   setClass(id: string, className: string): void {
+    if (this.#deferred !== undefined && !this.#objects.has(id)) this.#settleId(id);
     const core = this.#objects.get(id);
     if (core !== undefined) {
       core.className = className;
@@ -632,6 +650,14 @@ export class ObjectScope {
    * ```
    */
   json(value: unknown): string | undefined {
+    if (this.#deferred !== undefined && Array.isArray(value)) {
+      const deferred = this.#deferredOf(value);
+      if (deferred !== undefined) {
+        const text = deferred.json();
+        if (text !== undefined) return text;
+        this.#settle(deferred);
+      }
+    }
     const core = coreOf(value);
     if (core !== undefined) {
       const fields = JSON.stringify(core.data);
@@ -684,7 +710,96 @@ export class ObjectScope {
    * ```
    */
   getArray(id: unknown): NoodlArray | undefined {
-    return typeof id === 'string' ? this.#arrays.get(id) : undefined;
+    const array = typeof id === 'string' ? this.#arrays.get(id) : undefined;
+    if (array !== undefined && this.#deferred !== undefined) this.settleArray(array);
+    return array;
+  }
+
+  /**
+   * A Noodl array of records whose objects are created only when something needs them (engine
+   * fast path for query results that go straight to a Response): until then the array is empty,
+   * {@link ObjectScope.json} writes it with `json()`, and reaching any of `ids` through this scope
+   * (get, exists, classOf, a load of the same id...), the array through {@link getArray}, or
+   * calling {@link settleArray} runs `fill` first, which must push the objects into the array
+   * exactly as an eager load would have. Returns `undefined` (load eagerly instead) when one of
+   * the ids already has an object or a deferred load in this scope, so that deferring never
+   * changes which values an object holds.
+   *
+   * @example
+   * ```ts
+   * const list = scope.deferArray(['a1'], (array) => array.push(load('a1')), () => '[{"id":"a1"}]');
+   * ```
+   */
+  deferArray(
+    ids: readonly string[],
+    fill: (array: NoodlArray) => void,
+    json: () => string | undefined,
+  ): NoodlArray | undefined {
+    const seen = new Set<string>();
+    for (const id of ids) {
+      if (id === '' || seen.has(id) || this.#objects.has(id)) return undefined;
+      seen.add(id);
+      if (this.#deferred !== undefined) {
+        for (const other of this.#deferred) if (other.ids.has(id)) return undefined;
+      }
+    }
+    const array = this.newArray();
+    (this.#deferred ??= []).push({ array, ids: seen, fill, json });
+    return array;
+  }
+
+  /**
+   * True while `array` is a deferred array whose objects are not created yet.
+   *
+   * @example
+   * ```ts
+   * scope.isDeferred(list) ? rowCount : list.length;
+   * ```
+   */
+  isDeferred(array: unknown): boolean {
+    return (
+      this.#deferred !== undefined && Array.isArray(array) && this.#deferredOf(array) !== undefined
+    );
+  }
+
+  /**
+   * Creates the objects of a deferred array now (no-op for other arrays).
+   *
+   * @example
+   * ```ts
+   * scope.settleArray(list); // list holds its records
+   * ```
+   */
+  settleArray(array: unknown): void {
+    if (this.#deferred === undefined || !Array.isArray(array)) return;
+    const deferred = this.#deferredOf(array);
+    if (deferred !== undefined) this.#settle(deferred);
+  }
+
+  #deferredOf(array: readonly unknown[]): DeferredArray | undefined {
+    for (const deferred of this.#deferred ?? []) if (deferred.array === array) return deferred;
+    return undefined;
+  }
+
+  /** Settles the deferred array that holds `id`; true when there was one. */
+  #settleId(id: string): boolean {
+    for (const deferred of this.#deferred ?? []) {
+      if (deferred.ids.has(id)) {
+        this.#settle(deferred);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  #settle(deferred: DeferredArray): void {
+    const list = this.#deferred;
+    if (list === undefined) return;
+    const index = list.indexOf(deferred);
+    if (index < 0) return;
+    if (list.length === 1) this.#deferred = undefined;
+    else list.splice(index, 1);
+    deferred.fill(deferred.array);
   }
 
   /**
@@ -699,5 +814,6 @@ export class ObjectScope {
     this.#objects.clear();
     this.#arrays.clear();
     this.#classes = undefined;
+    this.#deferred = undefined;
   }
 }

@@ -3,12 +3,14 @@ import {
   describeValue,
   type ColumnDefinition,
   type FieldValue,
+  type QueryResult,
   type SchemaDefinition,
   type StoredRecord,
   type TableSchema,
 } from '@localbackend/adapter';
 import type { RunServices, SessionUser } from '../catalog/node-definition';
-import type { NoodlObject } from './object-scope';
+import type { NoodlArray, NoodlObject } from './object-scope';
+import { jsonTextOf } from './result-text';
 
 const MAX_DEPTH = 32;
 
@@ -386,4 +388,126 @@ export function idOf(objectOrId: unknown): string | undefined {
     if (typeof record['objectId'] === 'string') return record['objectId'];
   }
   return undefined;
+}
+
+/** Keys of a stored record that its Noodl object does not keep as fields. */
+function skippedKey(key: string): boolean {
+  return key === 'ACL' || key === 'className' || key === '__type';
+}
+
+function primitiveArray(value: object): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (item === undefined || (item !== null && typeof item === 'object')) return false;
+  }
+  return true;
+}
+
+/**
+ * True when the Noodl object of `row` holds exactly the row's fields minus `objectId`, in the
+ * row's order, with the same JSON text (so its JSON is the row's text with `objectId` moved to
+ * an `id` at the end): `objectId` first, every value a primitive, null or an array of those, no
+ * relation fields and no keys the object skips.
+ */
+function plainRow(row: StoredRecord, table: TableSchema | undefined): boolean {
+  let first = true;
+  for (const key in row) {
+    if (first) {
+      if (key !== 'objectId' || typeof row[key] !== 'string') return false;
+      first = false;
+      continue;
+    }
+    const value = row[key];
+    if (value !== null && typeof value === 'object' && !primitiveArray(value)) return false;
+    if (value === undefined || skippedKey(key) || key === 'objectId' || key === 'id') return false;
+    if (key === '__proto__') return false;
+    if (table !== undefined && columnOf(table, key)?.type === 'Relation') return false;
+  }
+  return !first;
+}
+
+/**
+ * The JSON of the Noodl objects of plain rows, by splicing the rows' JSON text: each
+ * `{"objectId":<id>,<fields>}` becomes `{<fields>,"id":<id>}` (what {@link ObjectScope.json}
+ * writes for the loaded objects). `undefined` when the text is not in that form.
+ */
+function spliceRows(text: string, ids: readonly string[]): string | undefined {
+  if (text.charCodeAt(0) !== 91 /* [ */ || text.charCodeAt(text.length - 1) !== 93 /* ] */)
+    return undefined;
+  if (ids.length === 0) return text === '[]' ? text : undefined;
+  let out = '[';
+  let pos = 1;
+  for (let i = 0; i < ids.length; i++) {
+    const idJson = JSON.stringify(ids[i]);
+    const head = `{"objectId":${idJson}`;
+    if (!text.startsWith(head, pos)) return undefined;
+    const bodyStart = pos + head.length;
+    // Rows are flat, and a quote inside a JSON string is escaped, so the next `{"objectId":`
+    // is the next row's start.
+    const end = i + 1 < ids.length ? text.indexOf('{"objectId":', bodyStart) - 1 : text.length - 1;
+    if (end < bodyStart || text.charCodeAt(end - 1) !== 125 /* } */) return undefined;
+    if (i > 0) out += ',';
+    const next = text.charCodeAt(bodyStart);
+    if (next === 44 /* , */) out += `{${text.slice(bodyStart + 1, end - 1)},"id":${idJson}}`;
+    else if (next === 125 /* } */ && end === bodyStart + 1) out += `{"id":${idJson}}`;
+    else return undefined;
+    pos = end + 1;
+  }
+  return pos === text.length ? `${out}]` : undefined;
+}
+
+/** The JSON text of `result.results`, cut from the text the result was parsed from if known. */
+function rowsText(result: QueryResult): string {
+  const text = jsonTextOf(result);
+  if (text !== undefined && text.startsWith('{"results":[')) {
+    const suffix = result.count === undefined ? '}' : `,"count":${JSON.stringify(result.count)}}`;
+    let keys = 0;
+    for (const _ in result) keys++;
+    if (keys === (result.count === undefined ? 1 : 2) && text.endsWith(`]${suffix}`))
+      return text.slice('{"results":'.length, text.length - suffix.length);
+  }
+  return JSON.stringify(result.results);
+}
+
+/**
+ * The Noodl array of a query's records. With `defer`, and when every row is plain, the objects
+ * are created only when something needs them ({@link ObjectScope.deferArray}); until then the
+ * array serialises by splicing the rows' JSON text. Otherwise the objects are loaded now.
+ *
+ * @example
+ * ```ts
+ * const items = recordArray(run, 'Todo', await run.adapter.query({ collection: 'Todo' }), table, true);
+ * ```
+ */
+export function recordArray(
+  run: RunServices,
+  className: string,
+  result: QueryResult,
+  table: TableSchema | undefined,
+  defer: boolean,
+): NoodlArray {
+  const rows = result.results;
+  const load = (array: NoodlArray): void => {
+    for (const row of rows) array.push(storedToObject(run, className, row, table));
+  };
+  if (defer && rows.length > 0) {
+    let plain = true;
+    const ids: string[] = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (!plainRow(row, table)) {
+        plain = false;
+        break;
+      }
+      ids[i] = row.objectId;
+    }
+    if (plain) {
+      const deferred = run.objects.deferArray(ids, load, () => spliceRows(rowsText(result), ids));
+      if (deferred !== undefined) return deferred;
+    }
+  }
+  const array = run.objects.newArray();
+  load(array);
+  return array;
 }

@@ -124,6 +124,56 @@ describe('DbCollection2 (Query Records)', () => {
     expect(json.result).toEqual({ total: 2, names: ['Cy'] });
   });
 
+  it('sends records that go straight to a Response as their objects would be written, and a record changed through Noodl.Objects before the send shows the change', async () => {
+    const wires: Wire[] = [
+      ['req', 'receive', 'q', 'storageFetch'],
+      ['q', 'items', 'res', 'pm-items'],
+      ['q', 'count', 'res', 'pm-count'],
+      ['q', 'firstItemId', 'res', 'pm-first'],
+      ['q', 'isEmpty', 'res', 'pm-isEmpty'],
+    ];
+    const query = {
+      id: 'q',
+      type: 'DbCollection2',
+      parameters: {
+        collectionName: 'Person',
+        visualSort: [{ property: 'age', order: 'ascending' }],
+      },
+    };
+    const direct = await answer([query], [...wires, ['q', 'fetched', 'res', 'send']]);
+    // The same list passed through a Function node (objects created at once) answers the same.
+    const through = await answer(
+      [query, done('f', 'Outputs.items = Inputs.items; Outputs.Done();')],
+      [
+        ...wires.filter((w) => w[1] !== 'items'),
+        ['q', 'items', 'f', 'in-items'],
+        ['q', 'fetched', 'f', 'run'],
+        ['f', 'out-items', 'res', 'pm-items'],
+        ['f', 'out-Done', 'res', 'send'],
+      ],
+    );
+    expect(direct.json).toEqual(through.json);
+    expect(direct.json.result).toMatchObject({ count: 3, first: ids['Bob'], isEmpty: false });
+    const items = direct.json.result?.['items'] as Record<string, unknown>[];
+    expect(items.map((p) => [p['name'], p['id']])).toEqual([
+      ['Bob', ids['Bob']],
+      ['Ada', ids['Ada']],
+      ['Cy', ids['Cy']],
+    ]);
+    const changed = await answer(
+      [query, done('f', 'Noodl.Objects[Inputs.id].name = "Robert"; Outputs.Done();')],
+      [
+        ...wires,
+        ['q', 'firstItemId', 'f', 'in-id'],
+        ['q', 'fetched', 'f', 'run'],
+        ['f', 'out-Done', 'res', 'send'],
+      ],
+    );
+    expect(
+      (changed.json.result?.['items'] as Record<string, unknown>[]).map((p) => p['name']),
+    ).toEqual(['Robert', 'Ada', 'Cy']);
+  });
+
   it('returns records as Noodl objects with Date fields as Dates (by the schema)', async () => {
     const { json } = await answer(
       [

@@ -9,7 +9,8 @@ import type {
 import { visualFilterToWhere, visualSortToTerms } from '../engine/filters';
 import { aggregateOrEmpty } from '../engine/noodl-api';
 import type { NoodlObject } from '../engine/object-scope';
-import { idOf, safeTable, serializeFields, storedToObject } from '../engine/records';
+import type { GraphNode } from '../engine/graph-node';
+import { idOf, recordArray, safeTable, serializeFields, storedToObject } from '../engine/records';
 import {
   ANY_PORT,
   SIGNAL_PORT,
@@ -96,6 +97,8 @@ export const queryRecordsNode: NodeDefinition = {
     const jsonValues: Record<string, unknown> = {};
     const state = { error: undefined as string | undefined };
     let items: unknown[] | undefined;
+    /** The rows of `items` (its length and first id while its objects are deferred). */
+    let rows: readonly StoredRecord[] = [];
     let total: number | undefined;
     let sequence = 0;
     const fetch = afterPass(node, () => {
@@ -146,9 +149,10 @@ export const queryRecordsNode: NodeDefinition = {
         .then(
           ({ result, table, className: cls, count }) => {
             if (mine !== sequence) return;
-            items = run.objects.newArray(
-              result.results.map((r: StoredRecord) => storedToObject(run, cls, r, table)),
-            );
+            // Objects are created when something needs them: a list that only reaches
+            // Response nodes is written out from the rows' JSON text (see recordArray).
+            items = recordArray(run, cls, result, table, true);
+            rows = result.results;
             state.error = undefined;
             if (count) {
               total = result.count ?? items.length;
@@ -163,6 +167,7 @@ export const queryRecordsNode: NodeDefinition = {
           (error: unknown) => {
             if (mine !== sequence) return;
             items = run.objects.newArray([]);
+            rows = [];
             node.flagOutputDirty('items');
             node.flagOutputDirty('count');
             node.flagOutputDirty('isEmpty');
@@ -186,13 +191,17 @@ export const queryRecordsNode: NodeDefinition = {
       getOutput(name) {
         switch (name) {
           case 'items':
-            return items ?? (items = node.run.objects.newArray([]));
+            if (items === undefined) return (items = node.run.objects.newArray([]));
+            // Deferred objects stay deferred only while every receiver is a Response value.
+            if (!(node as GraphNode).feedsOnly('items', 'noodl.cloud.response', 'pm-'))
+              node.run.objects.settleArray(items);
+            return items;
           case 'firstItemId':
-            return idOf(items?.[0]);
+            return node.run.objects.isDeferred(items) ? rows[0]?.objectId : idOf(items?.[0]);
           case 'isEmpty':
-            return (items?.length ?? 0) === 0;
+            return (node.run.objects.isDeferred(items) ? rows.length : (items?.length ?? 0)) === 0;
           case 'count':
-            return items?.length ?? 0;
+            return node.run.objects.isDeferred(items) ? rows.length : (items?.length ?? 0);
           case 'storageTotalCount':
             return total;
           case 'error':

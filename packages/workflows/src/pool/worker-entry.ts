@@ -24,6 +24,7 @@ import {
 import { Outbox, type Batch } from './outbox';
 import { RemoteAdapter } from './remote-adapter';
 import { RunCancellation } from '../engine/run-context';
+import { rememberJsonText } from '../engine/result-text';
 import type { SessionUser } from '../catalog/node-definition';
 import type { SchemaDefinition } from '@localbackend/adapter';
 
@@ -172,8 +173,12 @@ async function main(): Promise<void> {
         calls.delete(message.cid);
         Atomics.store(beat, CURRENT_RUN_SLOT, pending.slot);
         if (!message.ok) pending.reject(fromWireError(message.error));
-        else if ('json' in message) pending.resolve(JSON.parse(message.json) as unknown);
-        else pending.resolve(message.value);
+        else if ('json' in message) {
+          const value: unknown = JSON.parse(message.json);
+          // Query results keep their text: records passed on untouched are written from it.
+          if (message.json.startsWith('{"results":')) rememberJsonText(value, message.json);
+          pending.resolve(value);
+        } else pending.resolve(message.value);
         return;
       }
       case 'cancel':
