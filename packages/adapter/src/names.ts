@@ -29,6 +29,13 @@ export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The only `_`-prefixed field names accepted: the hidden columns in which `@localbackend/server`
+ * keeps object ACLs (Parse Server's layout: the ids allowed to read / write a record). The server
+ * refuses them in client input and removes them from every answer.
+ */
+const INTERNAL_FIELD_NAMES: ReadonlySet<string> = new Set(['_rperm', '_wperm']);
+
+/**
  * Names that live on `Object.prototype` (plus `prototype`). They are refused as field names so that no code path
  * that looks a name up in a plain object can ever confuse a field with an inherited member.
  *
@@ -92,7 +99,7 @@ export function isValidFieldName(name: unknown): boolean {
     typeof name === 'string' &&
     name.length > 0 &&
     name.length <= MAX_NAME_LENGTH &&
-    NAME_PATTERN.test(name) &&
+    (NAME_PATTERN.test(name) || INTERNAL_FIELD_NAMES.has(name)) &&
     !RESERVED_FIELD_NAMES.has(name) &&
     !PROTOTYPE_NAMES.has(name)
   );

@@ -44,7 +44,7 @@ import { getContext } from './internal/request-context';
 import { requestLogger } from './internal/request-logger';
 import { safeLogger } from './internal/safe-logger';
 import { sendJson } from './internal/send-json';
-import { SchemaCache } from './internal/schema-cache';
+import { SchemaCache, publicSchema } from './internal/schema-cache';
 import type { FileStore } from './file-store';
 import { MemoryFileStore } from './memory-file-store';
 import {
@@ -278,7 +278,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
     sendJson(res, report);
   });
   router.get('/api/_schema', async (_req, res) => {
-    sendJson(res, await adapter.getSchema());
+    sendJson(res, publicSchema(await adapter.getSchema()));
   });
   router.post('/api/_schema', requireMaster('changing the schema'), async (req, res) => {
     sendJson(res, await changeNativeSchema(deps, req.body));

@@ -77,7 +77,7 @@ describe('native CRUD', () => {
     expect(dup.body.error.code).toBe('DUPLICATE_VALUE');
   });
 
-  it('ignores createdAt/updatedAt/ACL in bodies and refuses changing the objectId', async () => {
+  it('ignores createdAt/updatedAt in bodies, keeps the ACL, and refuses changing the objectId', async () => {
     const c = await post('/api/Ign', {
       a: 1,
       createdAt: '2000-01-01T00:00:00.000Z',
@@ -85,7 +85,8 @@ describe('native CRUD', () => {
     });
     expect(c.status).toBe(201);
     expect(c.body.createdAt).not.toBe('2000-01-01T00:00:00.000Z');
-    expect(c.body.ACL).toBeUndefined();
+    expect(c.body.ACL).toEqual({ '*': { read: true } });
+    expect(c.body._rperm).toBeUndefined();
     const bad = await request(t.url, 'PUT', `/api/Ign/${c.body.objectId as string}`, {
       body: { objectId: 'other' },
     });

@@ -3,10 +3,12 @@ import {
   assertCollectionName,
   assertObjectId,
   decodeParseFields,
+  isPlainRecord,
   type CloudStoreAdapter,
   type UpdateInput,
 } from '@localbackend/adapter';
 import type { Logger } from '../logger';
+import { HIDDEN_FIELDS } from './acl';
 import type { FileUrlBuilder } from './file-urls';
 import type { UserStore } from '../user-store';
 import type { Viewer } from './users/user-fields';
@@ -63,14 +65,26 @@ const STRIPPED = ['createdAt', 'updatedAt', 'ACL'] as const;
 
 /**
  * Decodes a create/update body (Parse wire values and `__op` operations, or plain JSON). Server
- * managed fields (`createdAt`, `updatedAt`) and `ACL` (not enforced by localbackend) are dropped;
- * `objectId` is kept for creates and must match on updates.
+ * managed fields (`createdAt`, `updatedAt`) and `ACL` (read separately by `withAclData`) are
+ * dropped; the hidden ACL columns are refused; `objectId` is kept for creates and must match on
+ * updates.
  */
 export function decodeWriteBody(
   body: unknown,
   mode: 'create' | 'update',
   objectId?: string,
 ): UpdateInput {
+  if (isPlainRecord(body)) {
+    for (const key of HIDDEN_FIELDS) {
+      if (Object.prototype.hasOwnProperty.call(body, key)) {
+        throw new BackendError(
+          'INVALID_FIELD_NAME',
+          `body.${key}: ACL columns are managed by the server; send ACL instead`,
+          { details: { path: `body.${key}` } },
+        );
+      }
+    }
+  }
   const decoded: Record<string, unknown> = {
     ...decodeParseFields(body === undefined ? {} : body, 'body'),
   };

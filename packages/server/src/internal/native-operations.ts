@@ -9,6 +9,16 @@ import { schemaLookup } from './parse-operations';
 import { SESSION_CLASS, USER_CLASS, assertSafeUserQuery, redactRecord } from './users/user-fields';
 import { withCurrentFileUrls } from './file-urls';
 import {
+  aclApplies,
+  assertCanWrite,
+  assertNoHiddenParams,
+  objectNotFound,
+  restrict,
+  withAclData,
+  withClientPaths,
+  withoutHidden,
+} from './acl';
+import {
   assertKnownParams,
   parseBoolean,
   parseFieldList,
@@ -38,20 +48,30 @@ export async function nativeQuery(
   const include = optional(params, 'include', (v, p) => parseFieldList(v, p));
   const select = optional(params, 'select', (v, p) => parseFieldList(v, p));
   if (table === USER_CLASS) assertSafeUserQuery(where, sort, deps.viewer);
+  const acl = await aclApplies(deps, table);
+  if (acl) assertNoHiddenParams(params, where);
+  const filter = acl ? restrict(where, deps.viewer) : where;
+  const wrapped = acl && where !== undefined;
   if (limit === 0) {
-    const total = count ? await deps.adapter.count({ collection: table, where }) : undefined;
+    const total = count
+      ? await withClientPaths(wrapped, () =>
+          deps.adapter.count({ collection: table, where: filter }),
+        )
+      : undefined;
     return total === undefined ? { results: [] } : { results: [], count: total };
   }
-  const result = await deps.adapter.query({
-    collection: table,
-    where,
-    sort: sort as never,
-    limit,
-    skip,
-    count,
-    include,
-    select,
-  });
+  const result = await withClientPaths(wrapped, () =>
+    deps.adapter.query({
+      collection: table,
+      where: filter,
+      sort: sort as never,
+      limit,
+      skip,
+      count,
+      include,
+      select,
+    }),
+  );
   return { ...result, results: await redactRecords(deps, table, result.results) };
 }
 
@@ -92,6 +112,19 @@ export async function nativeFetch(
   assertKnownParams(params, FETCH_PARAMS, 'fetch');
   const include = optional(params, 'include', (v, p) => parseFieldList(v, p));
   const select = optional(params, 'select', (v, p) => parseFieldList(v, p));
+  if (await aclApplies(deps, table)) {
+    assertNoHiddenParams(params);
+    // One query: the record only when the viewer may read it.
+    const { results } = await deps.adapter.query({
+      collection: table,
+      where: restrict({ objectId: id }, deps.viewer),
+      limit: 1,
+      include,
+      select,
+    });
+    if (results[0] === undefined) throw objectNotFound();
+    return (await redactRecords(deps, table, results))[0]!;
+  }
   const record = await deps.adapter.fetch({ collection: table, objectId: id, include, select });
   return (await redactRecords(deps, table, [record]))[0]!;
 }
@@ -103,10 +136,10 @@ export async function nativeCreate(
   body: unknown,
 ): Promise<StoredRecord> {
   assertWritable(table);
-  const data = decodeWriteBody(body, 'create');
+  const data = await withAclData(deps, table, body, decodeWriteBody(body, 'create'));
   const record = await deps.adapter.create({ collection: table, data });
   await deps.schema.noteFields(table, Object.keys(data));
-  return record;
+  return withoutHidden(record);
 }
 
 /** PUT /api/:table/:id */
@@ -117,10 +150,12 @@ export async function nativeSave(
   body: unknown,
 ): Promise<StoredRecord> {
   assertWritable(table);
-  const data = decodeWriteBody(body, 'update', id);
+  const decoded = decodeWriteBody(body, 'update', id);
+  await assertCanWrite(deps, table, id);
+  const data = await withAclData(deps, table, body, decoded);
   const record = await deps.adapter.save({ collection: table, objectId: id, data });
   await deps.schema.noteFields(table, Object.keys(data));
-  return record;
+  return withoutHidden(record);
 }
 
 /** DELETE /api/:table/:id */
@@ -130,6 +165,7 @@ export async function nativeDelete(
   id: string,
 ): Promise<{ success: true; objectId: string }> {
   assertWritable(table);
+  await assertCanWrite(deps, table, id);
   await deps.adapter.delete({ collection: table, objectId: id });
   return { success: true, objectId: id };
 }

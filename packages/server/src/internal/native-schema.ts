@@ -1,3 +1,5 @@
+import { HIDDEN_FIELDS } from './acl';
+import { publicSchema } from './schema-cache';
 import {
   BackendError,
   assertCollectionName,
@@ -170,6 +172,13 @@ export async function changeNativeSchema(
             `expected a column name, got ${describeValue(name)}`,
             'a column name',
           );
+        if (HIDDEN_FIELDS.has(name)) {
+          throw new BackendError(
+            'INVALID_FIELD_NAME',
+            'body.deleteColumn: ACL columns are managed by the server',
+            { details: { path: 'body.deleteColumn' } },
+          );
+        }
         await adapter.deleteColumn(table, name);
         break;
       }
@@ -217,5 +226,5 @@ export async function changeNativeSchema(
   } finally {
     deps.schema.invalidate();
   }
-  return { success: true, action, schema: await adapter.getSchema() };
+  return { success: true, action, schema: publicSchema(await adapter.getSchema()) };
 }

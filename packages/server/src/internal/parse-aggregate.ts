@@ -1,3 +1,4 @@
+import { aclApplies, assertNoHiddenParams, restrict, withClientPaths } from './acl';
 import {
   BackendError,
   describeValue,
@@ -203,7 +204,22 @@ async function aggregate(
   params: Params,
 ): Promise<{ results: unknown[] }> {
   const whereRaw = single(params.where, 'where');
-  const where = whereRaw === undefined ? undefined : parseWhereParam(whereRaw, 'where');
+  const clientWhere = whereRaw === undefined ? undefined : parseWhereParam(whereRaw, 'where');
+  // Without the master key, only records the viewer may read (ACL) are aggregated.
+  const acl = await aclApplies(deps, className);
+  if (acl) assertNoHiddenParams(params, clientWhere);
+  const where = acl ? restrict(clientWhere, deps.viewer) : clientWhere;
+  return withClientPaths(acl && clientWhere !== undefined, () =>
+    aggregateWhere(deps, className, params, where),
+  );
+}
+
+async function aggregateWhere(
+  deps: ApiDeps,
+  className: string,
+  params: Params,
+  where: Where | undefined,
+): Promise<{ results: unknown[] }> {
   if (params.distinct !== undefined) {
     for (const key of Object.keys(params)) {
       if (key !== 'distinct' && key !== 'where' && !META_KEYS.has(key)) {

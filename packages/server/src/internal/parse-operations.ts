@@ -9,6 +9,15 @@ import {
   type TableSchema,
 } from '@localbackend/adapter';
 import { withCurrentFileUrls } from './file-urls';
+import {
+  aclApplies,
+  assertCanWrite,
+  assertNoHiddenParams,
+  objectNotFound,
+  restrict,
+  withAclData,
+  withClientPaths,
+} from './acl';
 import { collectionParam, decodeWriteBody, objectIdParam, type ApiDeps } from './api-deps';
 import { redactRecord, USER_CLASS } from './users/user-fields';
 import { runUserOperation } from './users/user-routes';
@@ -156,7 +165,7 @@ export async function parseFind(
 ): Promise<{ results: WireRecord[]; count?: number }> {
   assertKnownParams(params, FIND_PARAMS, 'query');
   const whereRaw = get(params, 'where');
-  const where = whereRaw === undefined ? undefined : parseWhereParam(whereRaw, 'where');
+  const clientWhere = whereRaw === undefined ? undefined : parseWhereParam(whereRaw, 'where');
   const orderRaw = get(params, 'order');
   const sort = orderRaw === undefined ? undefined : parseSortParam(orderRaw, 'order');
   const limitRaw = get(params, 'limit');
@@ -175,19 +184,22 @@ export async function parseFind(
   }
   const table = await deps.schema.table(className);
   const { include, select, exclude } = await projection(deps, table, params);
+  const acl = await aclApplies(deps, className);
+  if (acl) assertNoHiddenParams(params, clientWhere);
+  const where = acl ? restrict(clientWhere, deps.viewer) : clientWhere;
   // Parse answers an empty list for a class that does not exist (yet). System collections are
   // not in the schema listing; the adapter judges them.
   const empty = count ? { results: [], count: 0 } : { results: [] };
   if (table === undefined && !isSystemCollection(className)) return empty;
   if (limit === 0) {
     if (!count) return { results: [] };
-    const total = await deps.adapter
-      .count({ collection: className, where })
-      .catch((error: unknown) => emptyIfMissing(error, -1));
+    const total = await withClientPaths(acl && clientWhere !== undefined, () =>
+      deps.adapter.count({ collection: className, where }),
+    ).catch((error: unknown) => emptyIfMissing(error, -1));
     return { results: [], count: Math.max(0, total) };
   }
-  const result = await deps.adapter
-    .query({
+  const result = await withClientPaths(acl && clientWhere !== undefined, () =>
+    deps.adapter.query({
       collection: className,
       where,
       sort: sort as never,
@@ -196,8 +208,8 @@ export async function parseFind(
       count,
       include,
       select,
-    })
-    .catch((error: unknown) => emptyIfMissing(error, undefined));
+    }),
+  ).catch((error: unknown) => emptyIfMissing(error, undefined));
   if (result === undefined) return empty;
   const results = await encodeRecords(deps, className, result.results, exclude);
   return result.count === undefined ? { results } : { results, count: result.count };
@@ -232,6 +244,21 @@ export async function parseGet(
   assertKnownParams(params, GET_PARAMS, 'get');
   const table = await deps.schema.table(className);
   const { include, select, exclude } = await projection(deps, table, params);
+  if (await aclApplies(deps, className)) {
+    assertNoHiddenParams(params);
+    // One query: the record only when the viewer may read it.
+    const { results } = await deps.adapter
+      .query({
+        collection: className,
+        where: restrict({ objectId }, deps.viewer),
+        limit: 1,
+        include,
+        select,
+      })
+      .catch(notFoundForParse);
+    if (results[0] === undefined) throw objectNotFound();
+    return encodeRecord(deps, className, results[0], exclude);
+  }
   const record = await deps.adapter
     .fetch({ collection: className, objectId, include, select })
     .catch(notFoundForParse);
@@ -263,7 +290,7 @@ export async function parseCreate(
   className: string,
   body: unknown,
 ): Promise<WireRecord> {
-  const data = decodeWriteBody(body, 'create');
+  const data = await withAclData(deps, className, body, decodeWriteBody(body, 'create'));
   const record = await deps.adapter.create({ collection: className, data });
   await deps.schema.noteFields(className, Object.keys(data));
   return {
@@ -280,7 +307,9 @@ export async function parseUpdate(
   objectId: string,
   body: unknown,
 ): Promise<WireRecord> {
-  const data = decodeWriteBody(body, 'update', objectId);
+  const decoded = decodeWriteBody(body, 'update', objectId);
+  await assertCanWrite(deps, className, objectId);
+  const data = await withAclData(deps, className, body, decoded);
   const record = await deps.adapter
     .save({ collection: className, objectId, data })
     .catch(notFoundForParse);
@@ -297,6 +326,7 @@ export async function parseDelete(
   className: string,
   objectId: string,
 ): Promise<Record<string, never>> {
+  await assertCanWrite(deps, className, objectId);
   await deps.adapter.delete({ collection: className, objectId }).catch(notFoundForParse);
   return {};
 }

@@ -1,3 +1,4 @@
+import { HIDDEN_FIELDS } from './acl';
 import {
   BackendError,
   assertFieldName,
@@ -68,6 +69,11 @@ const FIELD_KEYS = new Set(['type', 'targetClass', 'required', 'defaultValue']);
 /** One Parse field definition -> ColumnDefinition. */
 export function columnFromParse(name: string, field: unknown, path: string): ColumnDefinition {
   assertFieldName(name, path);
+  if (HIDDEN_FIELDS.has(name)) {
+    throw new BackendError('INVALID_FIELD_NAME', `${path}: ACL columns are managed by the server`, {
+      details: { path },
+    });
+  }
   if (!isPlainRecord(field)) {
     throw new BackendError(
       'INVALID_VALUE',
@@ -273,6 +279,15 @@ export async function updateParseSchema(
   for (const name of Object.keys(fields)) {
     const field = fields[name];
     const path = `body.fields.${name}`;
+    if (HIDDEN_FIELDS.has(name)) {
+      throw new BackendError(
+        'INVALID_FIELD_NAME',
+        `${path}: ACL columns are managed by the server`,
+        {
+          details: { path },
+        },
+      );
+    }
     if (isPlainRecord(field) && field.__op !== undefined) {
       if (field.__op !== 'Delete' || Object.keys(field).length !== 1) {
         throw new BackendError(

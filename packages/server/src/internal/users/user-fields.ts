@@ -9,6 +9,7 @@ import {
 } from '@localbackend/adapter';
 import { parseSort, parseWhere } from '@localbackend/query';
 import { decodeWriteBody } from '../api-deps';
+import { canRead, withoutHidden } from '../acl';
 import { PARSE_USER_CODES, userError } from './user-errors';
 
 /** The users collection (Parse's layout). */
@@ -80,8 +81,9 @@ type Lookup = (name: string) => TableSchema | undefined;
 /**
  * A stored record of `collection` with every secret removed: a `_User` record becomes its
  * {@link userView}; included Pointers to `_User` likewise (at any depth); included system
- * records other than users become plain ids unless the viewer has the master key. Returns the
- * same object when nothing had to change.
+ * records other than users become plain ids unless the viewer has the master key; included
+ * records the viewer may not read (ACL) become plain ids too; the hidden ACL columns become
+ * `ACL`. Returns the same object when nothing had to change.
  */
 export function redactRecord(
   collection: string,
@@ -89,7 +91,7 @@ export function redactRecord(
   lookup: Lookup,
   viewer: Viewer,
 ): StoredRecord {
-  const base = collection === USER_CLASS ? userView(record, viewer) : record;
+  const base = collection === USER_CLASS ? userView(record, viewer) : withoutHidden(record);
   return redactNested(base, lookup(collection), lookup, viewer, 0) as StoredRecord;
 }
 
@@ -118,9 +120,12 @@ function redactNested(
       );
     } else if (target !== undefined && target.startsWith('_') && !viewer.master) {
       replaced = value.objectId;
+    } else if (!canRead(value, viewer)) {
+      // An included record the viewer may not read stays a plain pointer, as in Parse.
+      replaced = value.objectId;
     } else {
       replaced = redactNested(
-        value,
+        withoutHidden(value),
         target === undefined ? undefined : lookup(target),
         lookup,
         viewer,
