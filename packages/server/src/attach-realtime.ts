@@ -20,6 +20,8 @@ import { secretEquals } from './internal/auth';
 import { assertJsonDepth } from './internal/json-depth';
 import { isLoopbackAddress } from './internal/request-context';
 import { safeLogger } from './internal/safe-logger';
+import { assertNoHiddenKeys, canRead, withoutHidden } from './internal/acl';
+import type { UserStore } from './user-store';
 
 /**
  * Options of {@link attachRealtime}. Give `server` (the realtime channel then answers WebSocket
@@ -58,6 +60,12 @@ export interface RealtimeOptions {
   readonly verifyUpgrade?: (request: IncomingMessage) => boolean;
   /** Structured logs (default: JSON lines on stderr at `info`). */
   readonly logger?: Logger;
+  /**
+   * Resolves the `sessionToken` of `connect` / `subscribe` messages, so that a socket sees the
+   * records its user may read (object ACLs). Without it, tokens are refused and sockets without
+   * the master key see public records only.
+   */
+  readonly users?: UserStore;
 }
 
 /**
@@ -111,6 +119,12 @@ export type RealtimeServerMessage =
     }
   | { readonly type: 'pong'; readonly requestId?: string | number }
   | {
+      readonly type: 'connected';
+      /** The user the socket now reads as (absent: anonymous). */
+      readonly userId?: string;
+      readonly requestId?: string | number;
+    }
+  | {
       readonly type: 'error';
       readonly code: string;
       readonly message: string;
@@ -140,6 +154,14 @@ export type RealtimeClientMessage =
       readonly type: 'subscribe';
       readonly collection: string;
       readonly where?: Readonly<Record<string, unknown>>;
+      /** Authenticates the socket as this session's user (as `connect` does). */
+      readonly sessionToken?: string;
+      readonly requestId?: string | number;
+    }
+  | {
+      /** Authenticates the socket (`sessionToken`), or makes it anonymous again (`null`). */
+      readonly type: 'connect';
+      readonly sessionToken: string | null;
       readonly requestId?: string | number;
     }
   | {
@@ -157,13 +179,15 @@ interface Subscription {
 interface Client {
   readonly ws: WebSocket;
   readonly master: boolean;
+  /** The user of the socket's session (`connect` / `subscribe` with `sessionToken`). */
+  userId: string | undefined;
   readonly subs: Map<string, Subscription>;
   alive: boolean;
   queue: Promise<void>;
 }
 
 const EVENTS: readonly ChangeEventType[] = ['create', 'save', 'delete'];
-const CLIENT_TYPES = ['subscribe', 'unsubscribe', 'ping'];
+const CLIENT_TYPES = ['subscribe', 'unsubscribe', 'ping', 'connect'];
 
 function requestIdOf(message: unknown): string | number | undefined {
   if (!isPlainRecord(message)) return undefined;
@@ -368,6 +392,26 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
     return table;
   };
 
+  /** Makes `client` read as the user of `token`; a bad token is refused (the socket keeps its viewer). */
+  const authenticateSocket = async (
+    client: Client,
+    token: unknown,
+    path: string,
+  ): Promise<void> => {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 512) {
+      throw new BackendError('INVALID_VALUE', `${path}: expected a session token string`, {
+        details: { path },
+      });
+    }
+    const session = options.users === undefined ? undefined : await options.users.session(token);
+    if (session === undefined) {
+      throw new BackendError('UNAUTHORIZED', `${path}: Invalid session token`, {
+        details: { path },
+      });
+    }
+    client.userId = session.user.objectId;
+  };
+
   const handleMessage = async (client: Client, data: RawData, isBinary: boolean): Promise<void> => {
     let requestId: string | number | undefined;
     try {
@@ -417,13 +461,28 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
     if (typeof message.type !== 'string' || !CLIENT_TYPES.includes(message.type)) {
       throw new BackendError(
         'INVALID_VALUE',
-        `message.type: expected subscribe, unsubscribe or ping, got ${describeValue(message.type)}`,
-        { details: { path: 'message.type', expected: 'subscribe | unsubscribe | ping' } },
+        `message.type: expected subscribe, unsubscribe, ping or connect, got ${describeValue(message.type)}`,
+        { details: { path: 'message.type', expected: 'subscribe | unsubscribe | ping | connect' } },
       );
     }
     if (message.type === 'ping') {
       reply(client, requestId === undefined ? { type: 'pong' } : { type: 'pong', requestId });
       return;
+    }
+    if (message.type === 'connect') {
+      const token = message.sessionToken;
+      if (token === null || token === undefined || token === '') client.userId = undefined;
+      else await authenticateSocket(client, token, 'message.sessionToken');
+      const userId = client.userId;
+      reply(client, {
+        type: 'connected',
+        ...(userId === undefined ? {} : { userId }),
+        ...(requestId === undefined ? {} : { requestId }),
+      });
+      return;
+    }
+    if (message.type === 'subscribe' && message.sessionToken !== undefined) {
+      await authenticateSocket(client, message.sessionToken, 'message.sessionToken');
     }
     const collection = message.collection;
     assertCollectionName(collection, 'message.collection', { allowSystem: true });
@@ -460,6 +519,7 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
           },
         );
       }
+      if (!client.master) assertNoHiddenKeys(message.where, 'message.where');
       const schema = await tableSchema(collection);
       // Validate against today's columns (types, operators); keep a schema-free form for
       // matching, so that fields added later by auto-schema writes are seen.
@@ -503,6 +563,7 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
     const client: Client = {
       ws,
       master: isMaster(request),
+      userId: undefined,
       subs: new Map(),
       alive: true,
       queue: Promise.resolve(),
@@ -530,32 +591,59 @@ export function attachRealtime(options: RealtimeOptions): RealtimeHandle {
     // broadcast: they hold password hashes, session tokens and other internals.
     if (clients.size === 0 || event.collection.startsWith('_')) return;
     const messages = new Map<string, Buffer>();
-    const message = (kind: string): Buffer => {
-      let data = messages.get(kind);
+    // `leave` for a viewer who lost read access carries the record as that viewer last saw it.
+    const message = (kind: string, before = false): Buffer => {
+      const cacheKey = before ? `${kind}:before` : kind;
+      let data = messages.get(cacheKey);
       if (data === undefined) {
+        const object = withoutHidden(before ? (event.previous ?? event.object) : event.object);
         data = Buffer.from(
           JSON.stringify({
             event: kind,
-            data: { collection: event.collection, objectId: event.objectId, object: event.object },
+            data: { collection: event.collection, objectId: event.objectId, object },
             timestamp: Date.now(),
           }),
         );
-        messages.set(kind, data);
+        messages.set(cacheKey, data);
       }
       return data;
     };
     let schema: { table: TableSchema | undefined } | undefined;
     for (const client of clients) {
       try {
+        // Object ACLs: what this socket may read now and before the change.
+        const viewer = { master: client.master, userId: client.userId };
+        const readNow = canRead(event.object, viewer);
+        const readBefore =
+          event.type === 'save' && event.previous !== undefined
+            ? canRead(event.previous, viewer)
+            : readNow;
+        if (!readNow && !readBefore) continue;
         if (client.subs.size === 0) {
-          if (options.requireSubscription !== true) send(client, message(event.type));
+          if (options.requireSubscription === true) continue;
+          if (readNow && readBefore) send(client, message(event.type));
+          else if (readNow) send(client, message('enter'));
+          else send(client, message('leave', true));
           continue;
         }
         const sub = client.subs.get(event.collection);
         if (sub === undefined) continue;
         schema ??= { table: schemaFor(event) };
-        const kind = eventKind(event, sub, schema.table);
-        if (kind !== undefined) send(client, message(kind));
+        if (readNow && readBefore) {
+          const kind = eventKind(event, sub, schema.table);
+          if (kind !== undefined) send(client, message(kind));
+        } else if (readNow) {
+          // Read access gained: the record enters the view (when it matches).
+          if (sub.where === undefined || safeMatches(event.object, sub.where, schema.table)) {
+            send(client, message('enter'));
+          }
+        } else if (
+          sub.where === undefined ||
+          safeMatches(event.previous ?? event.object, sub.where, schema.table)
+        ) {
+          // Read access lost: never the new data, only that it left.
+          send(client, message('leave', true));
+        }
       } catch (error) {
         logger.debug('realtime delivery failed', {
           error: error instanceof Error ? error.message : String(error),

@@ -478,6 +478,7 @@ export class LocalBackendServer {
       requireSubscription: options.requireSubscription,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       logger: this.#logger,
+      ...(this.#users === undefined ? {} : { users: this.#users }),
       verifyUpgrade: (request: IncomingMessage) =>
         (!checkHosts ||
           !isLoopbackAddress(request.socket.remoteAddress) ||

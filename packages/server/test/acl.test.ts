@@ -12,6 +12,7 @@ import {
   qs,
   request,
   startServer,
+  TestClient,
   type HttpResult,
   type RequestOptions,
   type TestServer,
@@ -538,5 +539,140 @@ describe('object ACLs with the Parse JS SDK', () => {
     expect(await new Parse.Query('Diary').count()).toBe(1);
     const again = await new Parse.Query('Diary').get(shared.id!);
     expect(again.get('text')).toBe('shared');
+  });
+});
+
+describe('object ACLs on the realtime channel', () => {
+  let t: TestServer;
+  let ada: Person;
+  let bob: Person;
+  const clients: TestClient[] = [];
+
+  beforeAll(async () => {
+    t = await startServer();
+    ada = await signUp(t, 'rt-ada');
+    bob = await signUp(t, 'rt-bob');
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await t.stop();
+  });
+
+  async function client(headers: Record<string, string> = {}): Promise<TestClient> {
+    const c = await TestClient.connect(t.url, headers);
+    clients.push(c);
+    return c;
+  }
+
+  /** The events of `c` up to (not including) the sentinel record. */
+  async function eventsUntil(c: TestClient, sentinel: string): Promise<string[]> {
+    await c.next((m) => m.data?.object?.title === sentinel);
+    const out: string[] = [];
+    for (const m of c.events()) {
+      if (m.data.object.title === sentinel) break;
+      out.push(`${m.event as string} ${m.data.object.title as string}`);
+    }
+    return out;
+  }
+
+  it('sends each socket only the changes of records its viewer may read; losing access is a leave', async () => {
+    const anon = await client();
+    const master = await client({ 'X-Parse-Master-Key': MASTER_KEY });
+    const adaWs = await client();
+    expect(await adaWs.call({ type: 'connect', sessionToken: ada.sessionToken })).toMatchObject({
+      type: 'connected',
+      userId: ada.objectId,
+    });
+    expect(await adaWs.call({ type: 'subscribe', collection: 'Memo' })).toMatchObject({
+      type: 'subscribed',
+    });
+    const bobWs = await client();
+    expect(
+      await bobWs.call({
+        type: 'subscribe',
+        collection: 'Memo',
+        where: { n: { $gte: 0 } },
+        sessionToken: bob.sessionToken,
+      }),
+    ).toMatchObject({ type: 'subscribed' });
+
+    const own = { [ada.objectId]: { read: true, write: true } };
+    const write = (method: string, path: string, body?: unknown) =>
+      call(t, method, path, { token: ada.sessionToken, body });
+    const secret = await write('POST', '/classes/Memo', { title: 'secret', n: 1, ACL: own });
+    const shared = await write('POST', '/classes/Memo', {
+      title: 'shared',
+      n: 2,
+      ACL: { ...own, '*': { read: true } },
+    });
+    await write('PUT', `/classes/Memo/${shared.body.objectId as string}`, { ACL: own });
+    await write('PUT', `/classes/Memo/${secret.body.objectId as string}`, {
+      ACL: { ...own, '*': { read: true } },
+    });
+    await write('PUT', `/classes/Memo/${secret.body.objectId as string}`, { n: 5 });
+    await write('DELETE', `/classes/Memo/${secret.body.objectId as string}`);
+    await write('PUT', `/classes/Memo/${shared.body.objectId as string}`, { n: 9 });
+    await write('POST', '/classes/Memo', { title: 'end', n: 0 });
+
+    expect(await eventsUntil(adaWs, 'end')).toEqual([
+      'create secret',
+      'create shared',
+      'save shared',
+      'save secret',
+      'save secret',
+      'delete secret',
+      'save shared',
+    ]);
+    expect(await eventsUntil(master, 'end')).toEqual(await eventsUntil(adaWs, 'end'));
+    const expectedOthers = [
+      'create shared',
+      'leave shared',
+      'enter secret',
+      'save secret',
+      'delete secret',
+    ];
+    expect(await eventsUntil(bobWs, 'end')).toEqual(expectedOthers);
+    expect(await eventsUntil(anon, 'end')).toEqual(expectedOthers);
+    // A leave carries the record as the viewer last saw it, never the new data.
+    const leave = bobWs.events().find((m) => m.event === 'leave');
+    expect(leave.data.object.ACL).toEqual({ ...own, '*': { read: true } });
+    const texts = [...anon.messages, ...master.messages, ...adaWs.messages, ...bobWs.messages].map(
+      (m) => JSON.stringify(m),
+    );
+    expect(texts.filter((text) => /_rperm|_wperm/.test(text))).toEqual([]);
+    expect(texts.some((text) => text.includes('"ACL"'))).toBe(true);
+  });
+
+  it('refuses a bad session token and hidden columns in a where; connect null makes a socket anonymous', async () => {
+    const c = await client();
+    expect(await c.call({ type: 'connect', sessionToken: 'r:nope' })).toMatchObject({
+      type: 'error',
+      code: 'UNAUTHORIZED',
+    });
+    expect(await c.call({ type: 'connect', sessionToken: 42 })).toMatchObject({
+      type: 'error',
+      code: 'INVALID_VALUE',
+    });
+    expect(
+      await c.call({ type: 'subscribe', collection: 'Memo', sessionToken: 'r:bad' }),
+    ).toMatchObject({ type: 'error', code: 'UNAUTHORIZED' });
+    expect(
+      await c.call({ type: 'subscribe', collection: 'Memo', where: { _rperm: 'x' } }),
+    ).toMatchObject({ type: 'error', code: 'INVALID_FIELD_NAME' });
+    expect(await c.call({ type: 'connect', sessionToken: ada.sessionToken })).toMatchObject({
+      userId: ada.objectId,
+    });
+    expect(await c.call({ type: 'connect', sessionToken: null })).toEqual({
+      type: 'connected',
+      requestId: expect.any(String),
+    });
+    await c.call({ type: 'subscribe', collection: 'Memo' });
+    await call(t, 'POST', '/classes/Memo', {
+      token: ada.sessionToken,
+      body: { title: 'private', ACL: { [ada.objectId]: { read: true, write: true } } },
+    });
+    await call(t, 'POST', '/classes/Memo', { body: { title: 'after' } });
+    expect(await eventsUntil(c, 'after')).toEqual([]);
+    void bob;
   });
 });
