@@ -144,6 +144,29 @@ const UNKNOWN_OPS = [
   'greaterThen',
 ];
 
+/** ACL values no write accepts (wrong types, unknown keys, bad entries, too many entries). */
+const BAD_ACLS: readonly unknown[] = [
+  'public',
+  42,
+  [],
+  [{ read: true }],
+  { '*': true },
+  { '*': { read: 'yes' } },
+  { '*': { read: true, admin: true } },
+  { '*': { write: 1 } },
+  { '*': null },
+  { 'a b': { read: true } },
+  { 'role:': { read: true } },
+  { 'role:a/b': { read: true } },
+  { ['x'.repeat(65)]: { read: true } },
+  { $where: { read: true } },
+  { constructor: { read: 'x' } },
+  JSON.parse('{"__proto__":{"read":true}}') as unknown,
+  { __op: 'Delete', extra: 1 },
+  { __op: 'Increment', amount: 1 },
+  Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`u${i}`, { read: true }])),
+];
+
 /** A value nested `depth` levels. */
 function nested(depth: number, leaf: unknown = 1): unknown {
   let v = leaf;
@@ -191,6 +214,8 @@ function badWriteBody(): string | Buffer {
     () => JSON.stringify({ [pick(BAD_FIELD_NAMES)]: randomJson() }),
     () => JSON.stringify({ ok: 1, field: badValue() }),
     () => JSON.stringify({ n: pick(['abc', true, { a: 1 }, [1]]) }),
+    () => JSON.stringify({ ok: 1, ACL: pick(BAD_ACLS) }),
+    () => JSON.stringify({ ok: 1, [pick(['_rperm', '_wperm'])]: ['*'] }),
     () => JSON.stringify({ flag: pick(['yes', 5, { a: 1 }]) }),
     () => JSON.stringify(pick([[1, 2], 'str', 42, null, true])),
     () => `{"n":1e400}`,
@@ -404,6 +429,37 @@ function generate(ids: readonly string[]): FuzzRequest {
       path: pick(['/requestPasswordReset', '/verificationEmailRequest']),
       headers: PARSE,
       body: badWriteBody(),
+      write: true,
+    }),
+    // valid writes to a record whose ACL lets nobody write (only the master key could)
+    () => ({
+      method: pick(['PUT', 'DELETE']),
+      path: `${pick(['/classes', '/api', '/parse/classes'])}/Locked/${pick(lockedIds)}`,
+      headers: { ...PARSE, ...JSON_HEADERS },
+      body: JSON.stringify(
+        pick([
+          { n: 1 },
+          { n: { __op: 'Increment', amount: 1 } },
+          { ACL: { '*': { read: true, write: true } } },
+          { ACL: null },
+        ]),
+      ),
+      write: true,
+    }),
+    () => ({
+      method: 'POST',
+      path: pick(['/batch', '/api/_batch']),
+      headers: { ...PARSE, ...JSON_HEADERS },
+      body: JSON.stringify({
+        transaction: true,
+        requests: [
+          {
+            method: pick(['PUT', 'DELETE']),
+            path: `${pick(['/classes', '/api'])}/Locked/${pick(lockedIds)}`,
+            body: { n: 2 },
+          },
+        ],
+      }),
       write: true,
     }),
     // valid-looking bodies on invalid targets
@@ -643,6 +699,8 @@ function generate(ids: readonly string[]): FuzzRequest {
 
 let t: TestServer;
 let ids: string[] = [];
+/** Records whose ACL lets nobody read or write them (`{}`). */
+const lockedIds: string[] = [];
 
 async function snapshot(): Promise<string> {
   const adapter = t.server.adapter!;
@@ -677,6 +735,12 @@ beforeAll(async () => {
       },
     });
     ids.push(res.body.objectId as string);
+  }
+  for (let i = 0; i < 3; i++) {
+    const locked = await request(t.url, 'POST', '/classes/Locked', {
+      body: { n: i, ACL: i === 0 ? {} : { '*': { read: true } } },
+    });
+    lockedIds.push(locked.body.objectId as string);
   }
   await request(t.url, 'PUT', '/config', { body: { params: { keep: 'me' } }, master: true });
   // The users store creates _User/_Session on first use (a schema version bump): do it now.
