@@ -53,26 +53,6 @@ export function functionRequest(req: Request, res: Response): FunctionRequest {
   return { body: JSON.stringify(body), headers };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new BackendError('TIMEOUT', `${what} did not answer within ${ms} ms`)),
-      ms,
-    );
-    timer.unref?.();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
 function validResponse(value: unknown): value is FunctionResponse {
   return (
     isPlainRecord(value) &&
@@ -95,7 +75,7 @@ function codeForStatus(status: number): ErrorCode {
 }
 
 /** Runs the function and writes the response in the request's style. */
-export async function runFunction(
+export function runFunction(
   runner: FunctionRunner | undefined,
   name: string,
   req: Request,
@@ -110,11 +90,11 @@ export async function runFunction(
     );
   }
   const request = functionRequest(req, res);
-  await callRunner(() => runner.run(name, request), `function ${name}`, res, timeoutMs);
+  return callRunner(() => runner.run(name, request), `function ${name}`, res, timeoutMs);
 }
 
 /** Runs the webhook `path` of the runner and writes its response. */
-export async function runWebhook(
+export function runWebhook(
   runner: FunctionRunner | undefined,
   path: string,
   req: Request,
@@ -136,22 +116,62 @@ export async function runWebhook(
     if (typeof value === 'string') query[key] = value;
   }
   const request = { ...functionRequest(req, res), method: req.method, query };
-  await callRunner(() => webhook.call(runner, path, request), `webhook ${path}`, res, timeoutMs);
+  return callRunner(() => webhook.call(runner, path, request), `webhook ${path}`, res, timeoutMs);
 }
 
-async function callRunner(
+function runnerError(error: unknown, what: string): BackendError {
+  return BackendError.is(error)
+    ? error
+    : new BackendError('SCRIPT_FAILED', `${what} failed`, { cause: error });
+}
+
+/**
+ * Calls the runner with a deadline and writes its answer: one promise and one timer per call
+ * (this is the hot path of every function request).
+ */
+function callRunner(
   call: () => Promise<FunctionResponse>,
   what: string,
   res: Response,
   timeoutMs: number,
 ): Promise<void> {
-  let response: unknown;
+  let pending: Promise<FunctionResponse>;
   try {
-    response = await withTimeout(call(), timeoutMs, what);
+    pending = call();
   } catch (error) {
-    if (BackendError.is(error)) throw error;
-    throw new BackendError('SCRIPT_FAILED', `${what} failed`, { cause: error });
+    return Promise.reject(runnerError(error, what));
   }
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      reject(new BackendError('TIMEOUT', `${what} did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    timer.unref?.();
+    pending.then(
+      (response: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        try {
+          writeAnswer(response, what, res);
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(runnerError(error, what));
+      },
+    );
+  });
+}
+
+/** Writes the runner's answer (or throws the error to answer with). */
+function writeAnswer(response: unknown, what: string, res: Response): void {
   if (!validResponse(response)) {
     throw new BackendError('INTERNAL', 'the function runner returned an invalid response', {
       cause: response,

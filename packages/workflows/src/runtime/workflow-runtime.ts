@@ -1056,19 +1056,34 @@ export class WorkflowRuntime {
     };
     this.#registry.acquire(job.generation);
     this.#recorder?.begin(record);
-    const execution: Promise<RunResult> = this.#dispatch(
-      job.generation,
-      job.doc,
-      spec,
-      timeoutMs,
-    ).then((outcome) => {
-      try {
-        return this.#finishRun(job.runId, job.generation, startedAt, record, outcome);
-      } finally {
-        this.#inflight.delete(execution);
-      }
+    // One promise per run: the outcome callback settles it (it may run synchronously).
+    let execution: Promise<RunResult> | undefined;
+    let finished = false;
+    execution = new Promise<RunResult>((resolve, reject) => {
+      const done = (): void => {
+        finished = true;
+        if (execution !== undefined) this.#inflight.delete(execution);
+      };
+      this.#dispatch(
+        job.generation,
+        job.doc,
+        spec,
+        timeoutMs,
+        (outcome) => {
+          done();
+          try {
+            resolve(this.#finishRun(job.runId, job.generation, startedAt, record, outcome));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error) => {
+          done();
+          reject(error);
+        },
+      );
     });
-    this.#inflight.add(execution);
+    if (!finished) this.#inflight.add(execution);
     return execution;
   }
 
@@ -1136,13 +1151,18 @@ export class WorkflowRuntime {
     doc: LoadedDocument,
     spec: RunSpec,
     timeoutMs: number,
-  ): Promise<RunOutcome> {
+    resolve: (outcome: RunOutcome) => void,
+    reject: (error: unknown) => void,
+  ): void {
     if (this.#engine !== undefined) {
-      return this.#engine.execute(generation.id, doc.key, spec, this.#inlineServices());
+      this.#engine
+        .execute(generation.id, doc.key, spec, this.#inlineServices())
+        .then(resolve, reject);
+      return;
     }
     const pool = this.#pool!;
     const slot = pool.nextSlot();
-    return new Promise<RunOutcome>((resolve) => {
+    {
       // The worker enforces the timeout itself; the main thread steps in when the worker cannot.
       let settled = false;
       let hard: ReturnType<typeof setTimeout> | undefined;
@@ -1174,7 +1194,7 @@ export class WorkflowRuntime {
         settled = true;
         resolve(outcome);
       });
-    });
+    }
   }
 
   #inlineServices(): EngineServices {
