@@ -1057,12 +1057,13 @@ export class WorkflowRuntime {
     this.#registry.acquire(job.generation);
     this.#recorder?.begin(record);
     // One promise per run: the outcome callback settles it (it may run synchronously).
-    let execution: Promise<RunResult> | undefined;
+    // Tracked while in flight; a synchronous outcome finishes before it could be tracked.
     let finished = false;
-    execution = new Promise<RunResult>((resolve, reject) => {
+    let tracked = false;
+    const execution: Promise<RunResult> = new Promise<RunResult>((resolve, reject) => {
       const done = (): void => {
         finished = true;
-        if (execution !== undefined) this.#inflight.delete(execution);
+        if (tracked) this.#inflight.delete(execution);
       };
       this.#dispatch(
         job.generation,
@@ -1083,7 +1084,10 @@ export class WorkflowRuntime {
         },
       );
     });
-    if (!finished) this.#inflight.add(execution);
+    if (!finished) {
+      this.#inflight.add(execution);
+      tracked = true;
+    }
     return execution;
   }
 
