@@ -143,11 +143,13 @@ export function aclOf(record: Readonly<Record<string, unknown>>): AclJson | unde
  */
 export function withoutHidden<T extends Readonly<Record<string, unknown>>>(record: T): T {
   if (!(READ_FIELD in record) && !(WRITE_FIELD in record)) return record;
-  const { [READ_FIELD]: _r, [WRITE_FIELD]: _w, ...rest } = record as Record<string, unknown>;
-  void _r;
-  void _w;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    if (key !== READ_FIELD && key !== WRITE_FIELD) out[key] = record[key];
+  }
   const acl = aclOf(record);
-  return (acl === undefined ? rest : { ...rest, ACL: acl }) as unknown as T;
+  if (acl !== undefined) out.ACL = acl;
+  return out as T;
 }
 
 function allows(ids: unknown, viewer: Viewer): boolean {
@@ -196,12 +198,18 @@ export async function readableWhere(
   return restrict(where, deps.viewer);
 }
 
-/** `where` AND "the viewer may read". */
+/**
+ * `where` AND "the viewer may read": `_rperm` missing (`null`) or holding `*` or the viewer's id.
+ * The condition is added as one more key of a Parse-format `where` (so errors about the client's
+ * filter keep their paths); a visual filter (`{combinator, rules}`) is wrapped in `$and`.
+ */
 export function restrict(where: WhereInput | undefined, viewer: Viewer): WhereInput {
-  const acl = {
-    $or: [{ [READ_FIELD]: { $exists: false } }, { [READ_FIELD]: { $in: viewerIds(viewer) } }],
-  };
-  return where === undefined ? acl : { $and: [where, acl] };
+  const condition = { $in: [null, ...viewerIds(viewer)] };
+  if (where === undefined) return { [READ_FIELD]: condition };
+  if ('combinator' in where || 'rules' in where) {
+    return { $and: [where, { [READ_FIELD]: condition }] };
+  }
+  return { ...where, [READ_FIELD]: condition };
 }
 
 const WRAPPED = 'where.$and[0]';
@@ -226,6 +234,37 @@ export async function withClientPaths<T>(wrapped: boolean, run: () => Promise<T>
       cause: err,
     });
   }
+}
+
+/**
+ * Fetches one record for a viewer who may only see what its ACL allows (a primary-key read, then
+ * the ACL check): a missing record and a record the viewer may not read answer the same 101
+ * `Object not found.`. With `select`, `_rperm` is read for the check and not shown.
+ */
+export async function fetchReadable(
+  deps: ApiDeps,
+  collection: string,
+  objectId: string,
+  include: string[] | undefined,
+  select: string[] | undefined,
+): Promise<Record<string, unknown> & { objectId: string }> {
+  const record = await deps.adapter
+    .fetch({
+      collection,
+      objectId,
+      include,
+      select: select === undefined ? undefined : [...select, READ_FIELD],
+    })
+    .catch((error: unknown) => {
+      const code = toBackendError(error).code;
+      if (code === 'NOT_FOUND' || code === 'TABLE_NOT_FOUND') throw objectNotFound();
+      throw error;
+    });
+  if (!canRead(record, deps.viewer)) throw objectNotFound();
+  if (select === undefined || select.includes(READ_FIELD)) return record;
+  const { [READ_FIELD]: _r, ...rest } = record;
+  void _r;
+  return rest as typeof record;
 }
 
 /**

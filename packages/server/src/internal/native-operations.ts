@@ -12,7 +12,7 @@ import {
   aclApplies,
   assertCanWrite,
   assertNoHiddenParams,
-  objectNotFound,
+  fetchReadable,
   restrict,
   withAclData,
   withClientPaths,
@@ -114,16 +114,8 @@ export async function nativeFetch(
   const select = optional(params, 'select', (v, p) => parseFieldList(v, p));
   if (await aclApplies(deps, table)) {
     assertNoHiddenParams(params);
-    // One query: the record only when the viewer may read it.
-    const { results } = await deps.adapter.query({
-      collection: table,
-      where: restrict({ objectId: id }, deps.viewer),
-      limit: 1,
-      include,
-      select,
-    });
-    if (results[0] === undefined) throw objectNotFound();
-    return (await redactRecords(deps, table, results))[0]!;
+    const record = await fetchReadable(deps, table, id, include, select);
+    return (await redactRecords(deps, table, [record as StoredRecord]))[0]!;
   }
   const record = await deps.adapter.fetch({ collection: table, objectId: id, include, select });
   return (await redactRecords(deps, table, [record]))[0]!;

@@ -13,7 +13,7 @@ import {
   aclApplies,
   assertCanWrite,
   assertNoHiddenParams,
-  objectNotFound,
+  fetchReadable,
   restrict,
   withAclData,
   withClientPaths,
@@ -246,18 +246,8 @@ export async function parseGet(
   const { include, select, exclude } = await projection(deps, table, params);
   if (await aclApplies(deps, className)) {
     assertNoHiddenParams(params);
-    // One query: the record only when the viewer may read it.
-    const { results } = await deps.adapter
-      .query({
-        collection: className,
-        where: restrict({ objectId }, deps.viewer),
-        limit: 1,
-        include,
-        select,
-      })
-      .catch(notFoundForParse);
-    if (results[0] === undefined) throw objectNotFound();
-    return encodeRecord(deps, className, results[0], exclude);
+    const record = await fetchReadable(deps, className, objectId, include, select);
+    return encodeRecord(deps, className, record as StoredRecord, exclude);
   }
   const record = await deps.adapter
     .fetch({ collection: className, objectId, include, select })
