@@ -273,6 +273,34 @@ describe('object ACLs over REST', () => {
     expect(native.body.results[1].success.results).toEqual([]);
   });
 
+  it('adds the permission columns inside a transactional batch (first ACL of a collection)', async () => {
+    const tx = await call(t, 'POST', '/batch', {
+      token: ada.sessionToken,
+      body: {
+        transaction: true,
+        requests: [
+          { method: 'POST', path: '/classes/Fresh', body: { a: 1, ACL: { '*': { read: true } } } },
+          { method: 'POST', path: '/classes/Fresh', body: { a: 2, ACL: {} } },
+          { method: 'GET', path: '/classes/Fresh', body: {} },
+        ],
+      },
+    });
+    expect(tx.status, tx.text).toBe(200);
+    expect(tx.body[2].success.results).toEqual([
+      expect.objectContaining({ a: 1, ACL: { '*': { read: true } } }),
+    ]);
+    const native = await call(t, 'POST', '/api/_batch', {
+      body: {
+        transaction: true,
+        requests: [
+          { method: 'POST', path: '/api/Fresh2', body: { a: 1, ACL: {} } },
+          { method: 'GET', path: '/api/Fresh2' },
+        ],
+      },
+    });
+    expect(native.body.results[1].success.results).toEqual([]);
+  });
+
   it('changes and removes ACLs: null makes a record public again', async () => {
     const created = await call(t, 'POST', '/classes/Flip', {
       token: ada.sessionToken,
