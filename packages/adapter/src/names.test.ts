@@ -111,6 +111,15 @@ describe('name validation', () => {
     }
   });
 
+  it('accepts exactly two _ field names, the server’s hidden ACL columns, and no _ collection', () => {
+    expect(isValidFieldName('_rperm')).toBe(true);
+    expect(isValidFieldName('_wperm')).toBe(true);
+    for (const name of ['_abc', '_perm', '_rperm_', '__rperm', '_RPERM', '_hashed_password']) {
+      expect(isValidFieldName(name), name).toBe(false);
+    }
+    expect(isValidCollectionName('_rperm')).toBe(false);
+  });
+
   it('accepts exactly the names matching the documented rule (property)', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 80 }), (name) => {

@@ -85,6 +85,8 @@ export function isValidCollectionName(name: unknown, options: CollectionNameOpti
 /**
  * True when `name` can name a user-defined field (column): the same character rule as
  * collections, not one of {@link RESERVED_FIELD_NAMES} and not a member of `Object.prototype`.
+ * The only `_` names accepted are `_rperm` and `_wperm`, the hidden ACL columns of
+ * `@localbackend/server` (which refuses them in client input).
  * Use {@link isSystemFieldName} for `objectId`, `createdAt`, `updatedAt`.
  *
  * @example
