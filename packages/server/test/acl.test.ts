@@ -138,6 +138,26 @@ describe('object ACLs over REST', () => {
     expect(badWhere.body.error).toMatch(/^where\.n\.\$gt: /);
   });
 
+  it('restricts every filter format (Parse, Noodl, shorthand, visual) the same way', async () => {
+    const wheres = [
+      { $or: [{ title: 'ada-only' }, { title: 'open' }] },
+      { or: [{ title: { equalTo: 'ada-only' } }, { title: { equalTo: 'open' } }] },
+      { idContainedIn: [ids['ada-only'], ids.open] },
+      { title: { endsWith: 'n' } },
+      {
+        combinator: 'or',
+        rules: [
+          { property: 'title', operator: 'equal to', value: 'ada-only' },
+          { property: 'title', operator: 'equal to', value: 'open' },
+        ],
+      },
+    ];
+    for (const where of wheres) {
+      const res = await call(t, 'GET', `/api/Note${qs({ where })}`, { token: bob.sessionToken });
+      expect(titles(res), JSON.stringify(where)).toEqual(['open']);
+    }
+  });
+
   it('answers 101 Object not found. for a record the viewer may not read', async () => {
     for (const title of ['ada-only', 'nobody', 'admins']) {
       const res = await call(t, 'GET', `/classes/Note/${ids[title]!}`, { token: bob.sessionToken });
