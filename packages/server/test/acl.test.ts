@@ -9,8 +9,8 @@ import Parse from 'parse/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MASTER_KEY,
+  parseCaller,
   qs,
-  request,
   startServer,
   TestClient,
   type HttpResult,
@@ -23,18 +23,7 @@ const PARSE = { 'X-Parse-Application-Id': 'acl-app' };
 /** Every response text, for the leak check. */
 const seen: string[] = [];
 
-async function call(
-  t: TestServer,
-  method: string,
-  path: string,
-  options: RequestOptions & { token?: string } = {},
-): Promise<HttpResult> {
-  const headers: Record<string, string> = { ...PARSE, ...(options.headers ?? {}) };
-  if (options.token !== undefined) headers['X-Parse-Session-Token'] = options.token;
-  const res = await request(t.url, method, path, { ...options, headers });
-  seen.push(res.text);
-  return res;
-}
+const call = parseCaller(PARSE, seen);
 
 interface Person {
   readonly objectId: string;

@@ -182,3 +182,25 @@ export class TestClient {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * A Parse-style request function: the given app headers, an optional session token, and every
+ * response text recorded in `seen` (for leak checks).
+ */
+export function parseCaller(
+  appHeaders: Readonly<Record<string, string>>,
+  seen: string[],
+): (
+  t: TestServer,
+  method: string,
+  path: string,
+  options?: RequestOptions & { token?: string },
+) => Promise<HttpResult> {
+  return async (t, method, path, options = {}) => {
+    const headers: Record<string, string> = { ...appHeaders, ...(options.headers ?? {}) };
+    if (options.token !== undefined) headers['X-Parse-Session-Token'] = options.token;
+    const res = await request(t.url, method, path, { ...options, headers });
+    seen.push(res.text);
+    return res;
+  };
+}

@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleLogger } from '../src/index';
 import {
   MASTER_KEY,
+  parseCaller,
   qs,
   request,
   startServer,
   TestClient,
-  type HttpResult,
   type RequestOptions,
   type TestServer,
 } from './helpers';
@@ -26,18 +26,7 @@ const TOKEN = /^r:[0-9a-f]{64}$/;
 const seen: string[] = [];
 const logLines: string[] = [];
 
-async function call(
-  t: TestServer,
-  method: string,
-  path: string,
-  options: RequestOptions & { token?: string } = {},
-): Promise<HttpResult> {
-  const headers: Record<string, string> = { ...PARSE, ...(options.headers ?? {}) };
-  if (options.token !== undefined) headers['X-Parse-Session-Token'] = options.token;
-  const res = await request(t.url, method, path, { ...options, headers });
-  seen.push(res.text);
-  return res;
-}
+const call = parseCaller(PARSE, seen);
 
 async function signUp(
   t: TestServer,
